@@ -1,0 +1,19 @@
+package org.parry.loss;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * A loss computed from logits, one value per sample. Attacks ascend it, training descends it.
+ * Per-sample values matter: a classifier's input gradient is the gradient of their sum, so the
+ * gradient of one sample never depends on the batch it was computed in.
+ */
+@FunctionalInterface
+public interface LogitLoss {
+
+    /**
+     * @param logits [N, K] unnormalized scores
+     * @param labels [N] int class indices (true labels, or targets for targeted losses)
+     * @return [N] loss per sample
+     */
+    NDArray perSample(NDArray logits, NDArray labels);
+}

@@ -1,0 +1,99 @@
+package org.parry.model;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import org.parry.loss.LogitLoss;
+
+/**
+ * The shared logic of classifiers that PyTorch can differentiate: scoped forward passes, and the
+ * input gradient taken on a fresh leaf (gradients accumulate on a reused one) inside its own
+ * gradient collector. Subclasses only say how to run the network.
+ */
+public abstract class DifferentiableClassifier implements Classifier {
+
+    private final String name;
+    private final Shape inputShape;
+    private final int numClasses;
+
+    protected DifferentiableClassifier(String name, Shape inputShape, int numClasses) {
+        if (inputShape.dimension() != 3) {
+            throw new IllegalArgumentException(
+                    "input shape must be (C, H, W), got " + inputShape);
+        }
+        if (numClasses < 2) {
+            throw new IllegalArgumentException("a classifier needs >= 2 classes, got " + numClasses);
+        }
+        this.name = name;
+        this.inputShape = inputShape;
+        this.numClasses = numClasses;
+    }
+
+    /**
+     * Runs the network in evaluation mode.
+     *
+     * @param x the input batch, already validated
+     * @param forGradient whether a backward pass will follow
+     * @return [N, K] logits, in {@code x}'s manager
+     */
+    protected abstract NDArray forward(NDArray x, boolean forGradient);
+
+    @Override
+    public final String name() {
+        return name;
+    }
+
+    @Override
+    public final Shape inputShape() {
+        return inputShape;
+    }
+
+    @Override
+    public final int numClasses() {
+        return numClasses;
+    }
+
+    @Override
+    public boolean hasGradients() {
+        return true;
+    }
+
+    @Override
+    public final NDArray logits(NDArray x) {
+        InputCheck.requireBatch(this, x);
+        NDManager caller = x.getManager();
+        try (NDManager scope = caller.newSubManager()) {
+            scope.tempAttachAll(x);
+            NDArray logits = forward(x, false);
+            logits.attach(caller);
+            return logits;
+        }
+    }
+
+    @Override
+    public final LossGradient lossGradient(NDArray x, NDArray labels, LogitLoss loss) {
+        InputCheck.requireBatch(this, x);
+        InputCheck.requireLabels(this, x, labels);
+        NDManager caller = x.getManager();
+        try (NDManager scope = caller.newSubManager()) {
+            scope.tempAttachAll(x, labels);
+            NDArray leaf = x.duplicate();
+            leaf.setRequiresGradient(true);
+            NDArray logits;
+            NDArray perSample;
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                logits = forward(leaf, true);
+                perSample = loss.perSample(logits, labels);
+                collector.backward(perSample.sum());
+            }
+            LossGradient result = new LossGradient(
+                    logits.stopGradient(), perSample.stopGradient(), leaf.getGradient().duplicate());
+            result.logits().attach(caller);
+            result.loss().attach(caller);
+            result.gradient().attach(caller);
+            return result;
+        }
+    }
+}
