@@ -1,0 +1,28 @@
+package org.parry.model.zoo;
+
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+
+/**
+ * A network architecture of the model zoo: builds an uninitialized DJL block that maps
+ * normalized [N, C, H, W] inputs to [N, K] logits. Normalization is added in front by
+ * {@link ModelZoo#build}, never here.
+ */
+public interface Architecture {
+
+    /** The name users type, e.g. {@code small-cnn}. */
+    String id();
+
+    /** One line: layers and where the architecture comes from. */
+    String description();
+
+    /** The width used when the user asks for none (the meaning is per architecture). */
+    int defaultWidth();
+
+    /**
+     * @param inputShape (C, H, W)
+     * @param numClasses K
+     * @param width the architecture's base width (first layer's units or channels)
+     */
+    Block build(Shape inputShape, int numClasses, int width);
+}
