@@ -1,0 +1,149 @@
+package org.parry.model;
+
+import ai.djl.MalformedModelException;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.parry.model.zoo.ModelZoo;
+
+/**
+ * A Parry model on disk: a directory holding {@code model.json} (the {@link ModelCard}) and
+ * {@code weights.params} (DJL's parameter format). Loading needs only the path of the directory
+ * or of its {@code model.json}.
+ */
+public final class SavedModel {
+
+    /** The card's file name inside a model directory. */
+    public static final String CARD_FILE = "model.json";
+
+    /** The weights' file name inside a model directory. */
+    public static final String WEIGHTS_FILE = "weights.params";
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private SavedModel() {}
+
+    /** The JSON mapper Parry uses for its own files. */
+    public static ObjectMapper json() {
+        return JSON;
+    }
+
+    /** Whether {@code path} looks like a saved Parry model (a directory with a card, or a card). */
+    public static boolean isSavedModel(Path path) {
+        return Files.isRegularFile(cardPath(path));
+    }
+
+    /**
+     * Builds a freshly initialized model for a card, its parameters drawn with {@code seed}.
+     */
+    public static BlockClassifier create(ModelCard card, long seed) {
+        Engine.getInstance().setRandomSeed((int) seed);
+        NDManager manager = NDManager.newBaseManager();
+        Block block = build(card);
+        block.initialize(manager, DataType.FLOAT32, new Shape(1).addAll(card.shape()));
+        return new BlockClassifier(card.architecture(), block, card.shape(), card.numClasses(),
+                manager);
+    }
+
+    /**
+     * Writes the card and the weights, replacing what the directory held, atomically per file.
+     */
+    public static void save(Path directory, BlockClassifier model, ModelCard card)
+            throws IOException {
+        Files.createDirectories(directory);
+        Path weights = directory.resolve(WEIGHTS_FILE + ".tmp");
+        try (DataOutputStream out = new DataOutputStream(
+                new BufferedOutputStream(Files.newOutputStream(weights)))) {
+            model.block().saveParameters(out);
+        }
+        Files.move(weights, directory.resolve(WEIGHTS_FILE), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+        writeCard(directory, card);
+    }
+
+    /** Writes only the card (e.g. after adding metrics). */
+    public static void writeCard(Path directory, ModelCard card) throws IOException {
+        Path temporary = directory.resolve(CARD_FILE + ".tmp");
+        JSON.writeValue(temporary.toFile(), card);
+        Files.move(temporary, directory.resolve(CARD_FILE), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Reads a model's card.
+     *
+     * @param path the model directory or its {@code model.json}
+     */
+    public static ModelCard readCard(Path path) throws IOException {
+        Path card = cardPath(path);
+        if (!Files.isRegularFile(card)) {
+            throw new NoSuchFileException(card.toString(), null,
+                    "no Parry model here: expected a directory with " + CARD_FILE
+                            + " (train one with 'parry train') or a TorchScript .pt file");
+        }
+        try {
+            ModelCard read = JSON.readValue(card.toFile(), ModelCard.class);
+            if (read.format() > ModelCard.FORMAT) {
+                throw new IOException(card + ": model format " + read.format()
+                        + " is newer than this Parry understands (" + ModelCard.FORMAT
+                        + "); upgrade Parry");
+            }
+            return read;
+        } catch (com.fasterxml.jackson.core.JacksonException | IllegalArgumentException e) {
+            throw new IOException(card + ": not a valid Parry model card: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Loads a saved model: rebuilds the architecture from the card and reads the weights.
+     *
+     * @param path the model directory or its {@code model.json}
+     */
+    public static BlockClassifier load(Path path) throws IOException {
+        ModelCard card = readCard(path);
+        Path weights = cardPath(path).resolveSibling(WEIGHTS_FILE);
+        if (!Files.isRegularFile(weights)) {
+            throw new NoSuchFileException(weights.toString(), null,
+                    "the model card has no weights beside it");
+        }
+        NDManager manager = NDManager.newBaseManager();
+        try (DataInputStream in = new DataInputStream(
+                new BufferedInputStream(Files.newInputStream(weights)))) {
+            Block block = build(card);
+            block.initialize(manager, DataType.FLOAT32, new Shape(1).addAll(card.shape()));
+            block.loadParameters(manager, in);
+            return new BlockClassifier(card.architecture(), block, card.shape(), card.numClasses(),
+                    manager);
+        } catch (MalformedModelException | IOException | RuntimeException e) {
+            manager.close();
+            throw new IOException(weights + ": cannot read the weights of a '" + card.architecture()
+                    + "' model (" + e.getMessage() + "); the file is corrupt or belongs to another"
+                    + " architecture", e);
+        }
+    }
+
+    private static Block build(ModelCard card) {
+        return ModelZoo.build(card.architecture(), card.shape(), card.numClasses(), card.width(),
+                card.normalization());
+    }
+
+    private static Path cardPath(Path path) {
+        return Files.isDirectory(path) ? path.resolve(CARD_FILE) : path;
+    }
+}
