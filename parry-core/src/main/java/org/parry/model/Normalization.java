@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
 import java.util.Arrays;
+import org.parry.data.ImageDataset;
 
 /**
  * Per-channel standardization, (x - mean) / std, applied as the first layer of a model so that
@@ -38,28 +39,29 @@ public record Normalization(float[] mean, float[] std) {
     }
 
     /**
-     * Mean and standard deviation of each channel over a set of images.
-     *
-     * @param pixels images in [0, 1], each in CHW order, concatenated
-     * @param channels C
-     * @param planeSize H * W
+     * Mean and standard deviation of each channel over (at most the first 10,000 images of) a
+     * data set, the usual choice for a model trained on it.
      */
-    public static Normalization fromPixels(float[] pixels, int channels, int planeSize) {
+    public static Normalization of(ImageDataset data) {
+        int channels = data.channels();
+        int planeSize = data.height() * data.width();
         double[] sum = new double[channels];
         double[] sumOfSquares = new double[channels];
-        long[] count = new long[channels];
-        for (int i = 0; i < pixels.length; i++) {
-            int channel = (i / planeSize) % channels;
-            sum[channel] += pixels[i];
-            sumOfSquares[channel] += (double) pixels[i] * pixels[i];
-            count[channel]++;
+        int images = Math.min(data.size(), 10_000);
+        for (int i = 0; i < images; i++) {
+            float[] pixels = data.image(i);
+            for (int j = 0; j < pixels.length; j++) {
+                sum[j / planeSize] += pixels[j];
+                sumOfSquares[j / planeSize] += (double) pixels[j] * pixels[j];
+            }
         }
         float[] mean = new float[channels];
         float[] std = new float[channels];
+        double count = (double) images * planeSize;
         for (int c = 0; c < channels; c++) {
-            double m = sum[c] / count[c];
+            double m = sum[c] / count;
             mean[c] = (float) m;
-            std[c] = (float) Math.max(Math.sqrt(Math.max(sumOfSquares[c] / count[c] - m * m, 0)), 1e-3);
+            std[c] = (float) Math.max(Math.sqrt(Math.max(sumOfSquares[c] / count - m * m, 0)), 1e-3);
         }
         return new Normalization(mean, std);
     }
