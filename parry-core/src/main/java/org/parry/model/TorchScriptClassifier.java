@@ -1,0 +1,349 @@
+package org.parry.model;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.EngineException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A classifier exported from PyTorch as a TorchScript file (written by {@code
+ * torch.jit.script(model).save(path)} or {@code torch.jit.trace(model, example).save(path)}), run
+ * through DJL's PyTorch engine with real input gradients, so that white-box attacks work on models
+ * trained in Python.
+ *
+ * <p>The model must take pixels in [0, 1] (normalization belongs inside the model, see {@link
+ * Bounds}) as a float batch [N, C, H, W] and return one tensor of logits [N, K]. K is read off one
+ * forward pass on zeros when the file is loaded.
+ *
+ * <h2>How gradients are obtained (see {@code DJL.md}; each point is covered by a test)</h2>
+ *
+ * <ol>
+ *   <li>The file is loaded with the model option {@code trainParam=true}. By default DJL loads a
+ *       TorchScript module inside inference mode: its weights are inference tensors and any
+ *       backward fails with "Inference tensors cannot be saved for backward".
+ *   <li>The parameters are then frozen ({@code freezeParameters(true)}): only d(loss)/d(input) is
+ *       wanted, so no parameter gradient is ever computed or accumulated, and attacks cannot change
+ *       the model.
+ *   <li>Every forward pass, with or without a gradient to follow, calls {@link
+ *       PtSymbolBlock#forward} with {@code training=true}. With {@code training=false} DJL runs the
+ *       module under PyTorch's inference mode: no gradient flows ("element 0 of tensors does not
+ *       require grad"), and the outputs are inference tensors that cannot be updated in place or
+ *       used in a later backward (both observed). {@code training=true} only means "no inference
+ *       mode"; outside a gradient collector DJL's grad mode is off, so {@link #logits} builds no
+ *       graph (observed), and it detaches its input as well.
+ *   <li>The module stays in eval mode because the block's Java-side flag is never flipped.
+ *       {@code PtSymbolBlock} keeps a flag that starts {@code true} while the loaded module is in
+ *       eval mode, and calls {@code module.train(true)} only when a {@code forward(true)} follows
+ *       a {@code forward(false)}. That one pass then runs Dropout <em>and BatchNorm in train
+ *       mode</em>, and BatchNorm updates its running statistics: on the test fixture a single
+ *       such pass moved the eval-mode logits of a random batch by up to 0.028, for good. {@code
+ *       JniUtils.enableInferenceMode} afterwards restores eval mode but not the statistics, so
+ *       switching back after the fact (as DJL.md item 3 suggests) is not enough: the switch must
+ *       never happen. Hence the block is private, is only ever called with {@code
+ *       training=true}, and is never handed to a {@code Predictor} or {@code getOutputShapes}
+ *       (both pass {@code false}). {@code enableInferenceMode} is still called once after
+ *       loading to make eval mode explicit.
+ *   <li>Each gradient is taken on a fresh leaf in its own gradient collector (see {@link
+ *       DifferentiableClassifier}), since gradients accumulate on a reused leaf.
+ * </ol>
+ *
+ * <p>The model is loaded on the CPU (tensors saved from a GPU are mapped to it). Inputs whose data
+ * type differs from the model's weights (e.g. float64) are cast to it with a differentiable op, so
+ * the gradient still reaches the caller's array (DJL's own {@code toType} cuts the graph). The
+ * classifier owns its DJL {@link Model} and native memory: {@link #close()} it. Not thread-safe.
+ */
+public final class TorchScriptClassifier extends DifferentiableClassifier {
+
+    private static final String ENGINE = "PyTorch";
+    private static final String EXPORT_HINT =
+            "Parry loads TorchScript files: export the model in Python with"
+                    + " torch.jit.script(model.eval()).save(path) or"
+                    + " torch.jit.trace(model.eval(), example_input).save(path)";
+    private static final String SHAPE_HINT =
+            "set --input-shape to the (C, H, W) the model was trained on"
+                    + " (for example 1,28,28 for MNIST or 3,32,32 for CIFAR-10)";
+    private static final int PROBE_BATCH = 2;
+
+    private final Path path;
+    private final Model model;
+    private final PtSymbolBlock block;
+    private final ParameterStore parameterStore;
+    private final DataType dataType;
+    private boolean closed;
+
+    private TorchScriptClassifier(Path path, Shape inputShape, int numClasses, Model model,
+            PtSymbolBlock block, DataType dataType) {
+        super(path.getFileName().toString(), inputShape, numClasses);
+        this.path = path;
+        this.model = model;
+        this.block = block;
+        this.parameterStore = new ParameterStore(model.getNDManager(), false);
+        this.dataType = dataType;
+    }
+
+    /**
+     * Loads a TorchScript classifier for inputs of the given shape.
+     *
+     * @param ptFile a file written by {@code torch.jit.save} (any extension)
+     * @param inputShape the shape of one input, (C, H, W)
+     * @return the classifier, in eval mode, with frozen parameters
+     * @throws ModelLoadException if the file is missing or not TorchScript, if the model fails on
+     *     an input of {@code inputShape}, or if its output is not [N, K] logits; the message names
+     *     the file and the fix, the engine's exception is the cause
+     * @throws IllegalArgumentException if {@code inputShape} is not a positive (C, H, W)
+     */
+    public static TorchScriptClassifier load(Path ptFile, Shape inputShape)
+            throws ModelLoadException {
+        Objects.requireNonNull(ptFile, "ptFile");
+        Objects.requireNonNull(inputShape, "inputShape");
+        requireImageShape(inputShape);
+        Path file = ptFile.toAbsolutePath().normalize();
+        requireReadableFile(file);
+
+        Model model;
+        try {
+            model = Model.newInstance(file.getFileName().toString(), Device.cpu(), ENGINE);
+        } catch (RuntimeException e) {
+            throw new ModelLoadException(file, "cannot load " + file
+                    + ": DJL's PyTorch engine failed to start (" + engineMessage(e) + ")", e);
+        }
+        boolean loaded = false;
+        try {
+            PtSymbolBlock block = loadBlock(model, file);
+            block.freezeParameters(true);
+            JniUtils.enableInferenceMode(block);
+            DataType dataType = parameterType(block);
+            int numClasses = probeNumClasses(file, model, block, inputShape, dataType);
+            TorchScriptClassifier classifier =
+                    new TorchScriptClassifier(file, inputShape, numClasses, model, block, dataType);
+            loaded = true;
+            return classifier;
+        } finally {
+            if (!loaded) {
+                model.close();
+            }
+        }
+    }
+
+    /** The absolute path of the TorchScript file. */
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    protected NDArray forward(NDArray x, boolean forGradient) {
+        PtSymbolBlock open = requireOpen();
+        NDArray input = forGradient ? x : x.stopGradient();
+        if (input.getDataType() != dataType) {
+            input = forGradient ? castKeepingGradient(input, dataType)
+                    : input.toType(dataType, false);
+        }
+        NDList outputs;
+        try {
+            // Always training=true, whatever forGradient says: see the class comment, item 4.
+            outputs = open.forward(parameterStore, new NDList(input), true);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("TorchScript model '" + name() + "' (" + path
+                    + ") failed on a batch of shape " + x.getShape() + ": " + engineMessage(e), e);
+        }
+        String problem = logitsProblem(outputs, x.getShape(), numClasses());
+        if (problem != null) {
+            throw new IllegalStateException(
+                    "TorchScript model '" + name() + "' (" + path + ") " + problem);
+        }
+        return outputs.get(0);
+    }
+
+    /** Releases the model's native memory; later calls fail. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            model.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TorchScriptClassifier[" + path + ", input " + inputShape() + ", "
+                + numClasses() + " classes]";
+    }
+
+    private PtSymbolBlock requireOpen() {
+        if (closed) {
+            throw new IllegalStateException(
+                    "TorchScript model '" + name() + "' (" + path + ") has been closed");
+        }
+        return block;
+    }
+
+    /**
+     * Casts {@code x} so that the gradient still flows back to it. DJL's {@code toType} does not:
+     * its native cast runs under a no-grad guard, and a backward through it fails with "element 0
+     * of tensors does not require grad" (observed). An in-place add into a zero tensor of the
+     * target type is an ordinary differentiable PyTorch op whose backward casts the gradient back.
+     */
+    private static NDArray castKeepingGradient(NDArray x, DataType type) {
+        NDArray cast = x.getManager().zeros(x.getShape(), type);
+        cast.addi(x);
+        return cast;
+    }
+
+    private static void requireImageShape(Shape inputShape) {
+        boolean positive = inputShape.dimension() == 3;
+        for (int i = 0; positive && i < 3; i++) {
+            positive = inputShape.get(i) > 0;
+        }
+        if (!positive) {
+            throw new IllegalArgumentException("the input shape of an image classifier is"
+                    + " (C, H, W) with positive sizes, got " + inputShape);
+        }
+    }
+
+    private static void requireReadableFile(Path file) throws ModelLoadException {
+        if (!Files.exists(file)) {
+            throw new ModelLoadException(file, "TorchScript model file not found: " + file
+                    + "; check the path. " + EXPORT_HINT);
+        }
+        if (Files.isDirectory(file)) {
+            throw new ModelLoadException(file, file + " is a directory, not a TorchScript file;"
+                    + " pass the path of the .pt file itself");
+        }
+        if (!Files.isReadable(file)) {
+            throw new ModelLoadException(file, "cannot read the TorchScript model file " + file
+                    + "; check its permissions");
+        }
+    }
+
+    private static PtSymbolBlock loadBlock(Model model, Path file) throws ModelLoadException {
+        try {
+            // trainParam: weights as ordinary tensors, so a backward can pass through them
+            // (DJL.md item 1). mapLocation: tensors saved from a GPU are loaded on the CPU.
+            model.load(file, null, Map.of("trainParam", "true", "mapLocation", "true"));
+        } catch (Exception e) {
+            throw new ModelLoadException(file, file + " is not a TorchScript model (PyTorch: "
+                    + engineMessage(e) + "). A file written by torch.save(model) or"
+                    + " torch.save(model.state_dict()) is not TorchScript. " + EXPORT_HINT, e);
+        }
+        Block block = model.getBlock();
+        if (!(block instanceof PtSymbolBlock)) {
+            throw new ModelLoadException(file, file + " did not load as a TorchScript module (got "
+                    + (block == null ? "nothing" : block.getClass().getSimpleName()) + "). "
+                    + EXPORT_HINT);
+        }
+        return (PtSymbolBlock) block;
+    }
+
+    /** The data type of the model's weights, which inputs are cast to; float32 without weights. */
+    private static DataType parameterType(PtSymbolBlock block) {
+        for (Pair<String, Parameter> parameter : block.getParameters()) {
+            NDArray array = parameter.getValue().getArray();
+            if (array != null && array.getDataType().isFloating()) {
+                return array.getDataType();
+            }
+        }
+        return DataType.FLOAT32;
+    }
+
+    private static int probeNumClasses(Path file, Model model, PtSymbolBlock block,
+            Shape inputShape, DataType dataType) throws ModelLoadException {
+        Shape batch = new Shape(PROBE_BATCH).addAll(inputShape);
+        try (NDManager scope = model.getNDManager().newSubManager()) {
+            NDArray zeros = scope.zeros(batch, dataType);
+            NDList outputs;
+            try {
+                outputs = block.forward(new ParameterStore(scope, false), new NDList(zeros), true);
+            } catch (EngineException e) {
+                throw new ModelLoadException(file, "TorchScript model " + file
+                        + " failed on an input of shape " + inputShape + " (a batch of shape "
+                        + batch + "): " + engineMessage(e) + ". The input shape is probably"
+                        + " wrong: " + SHAPE_HINT, e);
+            } catch (RuntimeException e) {
+                throw new ModelLoadException(file, "TorchScript model " + file + " ran on a batch"
+                        + " of shape " + batch + " but its output could not be read as tensors ("
+                        + engineMessage(e) + "); Parry needs a forward() that returns one [N, K]"
+                        + " tensor of logits", e);
+            }
+            String problem = logitsProblem(outputs, batch, -1);
+            if (problem != null) {
+                throw new ModelLoadException(file, "TorchScript model " + file + " " + problem);
+            }
+            return Math.toIntExact(outputs.get(0).getShape().get(1));
+        }
+    }
+
+    /**
+     * Why {@code outputs} are not [N, K] floating-point logits, or null if they are.
+     *
+     * @param expectedClasses K, or -1 if any K >= 2 is fine
+     */
+    private static String logitsProblem(NDList outputs, Shape batch, int expectedClasses) {
+        String fix = "; Parry needs a classifier whose forward() returns one tensor of logits"
+                + " [N, K] (N inputs, K >= 2 classes, before softmax): wrap the model in Python"
+                + " so that it returns only the logits, and export it again";
+        if (outputs.size() != 1) {
+            return "returned " + outputs.size() + " tensors for a batch of shape " + batch + fix;
+        }
+        NDArray logits = outputs.get(0);
+        Shape shape = logits.getShape();
+        long n = batch.get(0);
+        if (shape.dimension() != 2 || shape.get(0) != n) {
+            return "returned an output of shape " + shape + " for a batch of shape " + batch + fix;
+        }
+        if (shape.get(1) < 2) {
+            return "returned one score per input (shape " + shape + ") but Parry needs logits"
+                    + " for K >= 2 classes; for a binary model with one logit z, return"
+                    + " torch.cat([torch.zeros_like(z), z], dim=1)";
+        }
+        if (expectedClasses > 0 && shape.get(1) != expectedClasses) {
+            return "returned " + shape.get(1) + " logits per input for a batch of shape " + batch
+                    + " but " + expectedClasses + " when it was loaded" + fix;
+        }
+        if (!logits.getDataType().isFloating()) {
+            return "returned " + logits.getDataType() + " values; logits must be floating point"
+                    + fix;
+        }
+        return null;
+    }
+
+    /**
+     * The informative part of an engine exception: for a failure inside the TorchScript
+     * interpreter, the final "RuntimeError: ..." line of its traceback; otherwise the first line.
+     */
+    static String engineMessage(Throwable e) {
+        String message = null;
+        for (Throwable t = e; t != null && message == null; t = t.getCause()) {
+            message = t.getMessage();
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        if (message == null || message.isBlank()) {
+            return e.getClass().getSimpleName();
+        }
+        String[] lines = message.strip().split("\\R");
+        String chosen = lines[0];
+        for (int i = lines.length - 1; i >= 0; i--) {
+            if (lines[i].matches("^\\w*(Error|Exception): .*")) {
+                chosen = lines[i];
+                break;
+            }
+        }
+        chosen = chosen.strip();
+        return chosen.length() > 500 ? chosen.substring(0, 500) + "..." : chosen;
+    }
+}

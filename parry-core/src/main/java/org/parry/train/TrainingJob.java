@@ -1,0 +1,91 @@
+package org.parry.train;
+
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.IntConsumer;
+import org.parry.Versions;
+import org.parry.data.ImageDataset;
+import org.parry.eval.ConfusionMatrix;
+import org.parry.model.BlockClassifier;
+import org.parry.model.ModelCard;
+import org.parry.model.Normalization;
+import org.parry.model.SavedModel;
+import org.parry.model.zoo.ModelZoo;
+
+/**
+ * The whole of "train a zoo model and save it": build the architecture with a normalization layer
+ * fitted to the training data, train with checkpoints in {@code output/checkpoint}, measure test
+ * accuracy, and save a self-describing model in {@code output}.
+ *
+ * @param architecture model-zoo name
+ * @param width base width, 0 for the architecture's default
+ * @param train training data
+ * @param test held-out data for the accuracy in the model card
+ * @param settings training settings (the seed also seeds initialization)
+ * @param objective what each step minimizes
+ * @param output directory of the saved model
+ */
+public record TrainingJob(String architecture, int width, ImageDataset train, ImageDataset test,
+        TrainingSettings settings, TrainingObjective objective, Path output) {
+
+    /** Where checkpoints go inside the output directory. */
+    public static final String CHECKPOINT_DIRECTORY = "checkpoint";
+
+    public TrainingJob {
+        ModelZoo.get(architecture);
+        Objects.requireNonNull(train, "train");
+        Objects.requireNonNull(test, "test");
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(objective, "objective");
+        Objects.requireNonNull(output, "output");
+        if (!train.imageShape().equals(test.imageShape())) {
+            throw new IllegalArgumentException("train images are " + train.imageShape()
+                    + " but test images are " + test.imageShape());
+        }
+    }
+
+    /**
+     * Trains (resuming from the checkpoint if asked and present), evaluates and saves.
+     *
+     * @param evaluation told the number of test images done, for a progress bar
+     * @return the saved model's card, with its metrics
+     */
+    public ModelCard run(boolean resume, TrainingListener listener, IntConsumer evaluation)
+            throws IOException {
+        ModelCard card = card();
+        try (BlockClassifier model = SavedModel.create(card, settings.seed())) {
+            List<EpochMetrics> history = new Trainer(settings, objective, listener)
+                    .fit(model, train, output.resolve(CHECKPOINT_DIRECTORY), resume);
+            EpochMetrics last = history.get(history.size() - 1);
+            double seconds = history.stream().mapToDouble(EpochMetrics::seconds).sum();
+            double accuracy = ConfusionMatrix.measure(model, test, 500, evaluation).accuracy();
+            ModelCard trained = card.withMetrics(Map.of(
+                    "test_accuracy", accuracy,
+                    "test_size", (double) test.size(),
+                    "train_loss", last.loss(),
+                    "train_accuracy", last.accuracy(),
+                    "train_seconds", seconds,
+                    "train_images_per_second", last.imagesPerSecond()));
+            SavedModel.save(output, model, trained);
+            return trained;
+        }
+    }
+
+    private ModelCard card() {
+        Shape shape = train.imageShape();
+        Map<String, Object> training = new LinkedHashMap<>(
+                SavedModel.json().convertValue(settings, Map.class));
+        training.put("objective", objective.name());
+        training.put("train_size", train.size());
+        return new ModelCard(ModelCard.FORMAT, architecture, width,
+                new int[] {(int) shape.get(0), (int) shape.get(1), (int) shape.get(2)},
+                train.classNames(), Normalization.of(train), train.name(), train.sha256(),
+                training, Map.of(), settings.seed(), Versions.parry(), Instant.now().toString());
+    }
+}
