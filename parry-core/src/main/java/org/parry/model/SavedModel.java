@@ -18,6 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.parry.model.zoo.ModelZoo;
 
 /**
@@ -123,19 +125,42 @@ public final class SavedModel {
                     "the model card has no weights beside it");
         }
         NDManager manager = NDManager.newBaseManager();
-        try (DataInputStream in = new DataInputStream(
-                new BufferedInputStream(Files.newInputStream(weights)))) {
+        try {
             Block block = build(card);
             block.initialize(manager, DataType.FLOAT32, new Shape(1).addAll(card.shape()));
-            block.loadParameters(manager, in);
+            readWeights(block, manager, weights);
             return new BlockClassifier(card.architecture(), block, card.shape(), card.numClasses(),
                     manager);
-        } catch (MalformedModelException | IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             manager.close();
             throw new IOException(weights + ": cannot read the weights of a '" + card.architecture()
                     + "' model (" + e.getMessage() + "); the file is corrupt or belongs to another"
                     + " architecture", e);
         }
+    }
+
+    /**
+     * Reads DJL parameters into an initialized block, checking that every array has the shape the
+     * architecture expects (DJL itself would accept weights of another architecture).
+     */
+    public static void readWeights(Block block, NDManager manager, Path weights)
+            throws IOException {
+        Map<String, Shape> expected = new LinkedHashMap<>();
+        block.getParameters().forEach(pair ->
+                expected.put(pair.getKey(), pair.getValue().getArray().getShape()));
+        try (DataInputStream in = new DataInputStream(
+                new BufferedInputStream(Files.newInputStream(weights)))) {
+            block.loadParameters(manager, in);
+        } catch (MalformedModelException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        block.getParameters().forEach(pair -> {
+            Shape actual = pair.getValue().getArray().getShape();
+            if (!actual.equals(expected.get(pair.getKey()))) {
+                throw new IllegalStateException("parameter " + pair.getKey() + " has shape " + actual
+                        + " where the architecture needs " + expected.get(pair.getKey()));
+            }
+        });
     }
 
     private static Block build(ModelCard card) {

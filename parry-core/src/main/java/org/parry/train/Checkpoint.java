@@ -1,12 +1,10 @@
 package org.parry.train;
 
-import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,10 +65,9 @@ public record Checkpoint(int epochsCompleted, TrainingSettings settings, String 
 
     static void restore(Path directory, Block block, Optimizer optimizer, NDManager manager)
             throws IOException {
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(
-                Files.newInputStream(directory.resolve(WEIGHTS_FILE))))) {
-            block.loadParameters(manager, in);
-        } catch (MalformedModelException e) {
+        try {
+            SavedModel.readWeights(block, manager, directory.resolve(WEIGHTS_FILE));
+        } catch (IOException | RuntimeException e) {
             throw new IOException(directory.resolve(WEIGHTS_FILE) + ": corrupt weights ("
                     + e.getMessage() + "); delete the checkpoint to start over", e);
         }
