@@ -1,0 +1,141 @@
+package org.parry.attack;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.parry.criterion.Criterion;
+import org.parry.loss.AttackLoss;
+import org.parry.model.Classifier;
+import org.parry.model.NoGradientClassifier;
+import org.parry.norm.Norm;
+
+/**
+ * Projected gradient descent (Madry, Makelov, Schmidt, Tsipras and Vladu, "Towards deep learning
+ * models resistant to adversarial attacks", ICLR 2018, arXiv:1706.06083):
+ * x_0 = x + U(ball), x_{k+1} = Proj_{B(x, ε) ∩ [0,1]}(x_k + α · d(∇ L(x_k, y))), with d = sign for
+ * L∞ and g / ||g||_2 for L2. Parry's PGD tracks the best iterate (the first adversarial one),
+ * stops per sample once it succeeds, and runs restarts only on samples still robust.
+ * Defaults: 40 steps, α = 2.5 ε / steps, 1 restart, random start, cross-entropy.
+ */
+public record Pgd(Norm norm, float epsilon, float stepSize, int steps, int restarts,
+        boolean randomStart, AttackLoss loss, float confidence, long seed) implements Attack {
+
+    public Pgd {
+        Objects.requireNonNull(norm, "norm");
+        Objects.requireNonNull(loss, "loss");
+        Require.epsilon(norm, epsilon);
+        Require.nonNegative("stepSize", stepSize);
+        Require.atLeast("steps", steps, 1);
+        Require.atLeast("restarts", restarts, 1);
+        Require.nonNegative("confidence", confidence);
+    }
+
+    /** A builder with the defaults above. */
+    public static Builder builder(Norm norm, float epsilon) {
+        return new Builder(norm, epsilon);
+    }
+
+    @Override
+    public String name() {
+        return "pgd";
+    }
+
+    @Override
+    public Map<String, Object> settings() {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("norm", norm.id());
+        settings.put("epsilon", epsilon);
+        settings.put("stepSize", stepSize);
+        settings.put("steps", steps);
+        settings.put("restarts", restarts);
+        settings.put("randomStart", randomStart);
+        settings.put("loss", loss.id());
+        settings.put("confidence", confidence);
+        settings.put("seed", seed);
+        return settings;
+    }
+
+    @Override
+    public AttackResult run(Classifier model, NDArray x, Criterion criterion) {
+        return iterate(name(), model, x, criterion);
+    }
+
+    AttackResult iterate(String attackName, Classifier model, NDArray x, Criterion criterion) {
+        NoGradientClassifier.requireGradients(model, attackName);
+        AttackResult.requireInputs(model, x, criterion);
+        long start = System.nanoTime();
+        CountingClassifier counted = new CountingClassifier(model);
+        try (NDManager scope = x.getManager().newSubManager()) {
+            scope.tempAttachAll(x);
+            NDArray adversarial = IterativeGradientAttack.run(counted, x, criterion, norm, epsilon,
+                    stepSize, steps, restarts,
+                    (clean, restart) -> randomStart
+                            ? norm.randomStart(clean, epsilon, seed + 7919L * restart)
+                            : clean,
+                    (step, active) -> loss.forCriterion(active, confidence));
+            return AttackResult.bounded(counted, x, adversarial, criterion, norm, epsilon, start);
+        }
+    }
+
+    /** Builds {@link Pgd}; every option has a default. */
+    public static final class Builder {
+        private final Norm norm;
+        private final float epsilon;
+        private Float stepSize;
+        private int steps = 40;
+        private int restarts = 1;
+        private boolean randomStart = true;
+        private AttackLoss loss = AttackLoss.CE;
+        private float confidence = 0f;
+        private long seed;
+
+        private Builder(Norm norm, float epsilon) {
+            this.norm = norm;
+            this.epsilon = epsilon;
+        }
+
+        /** α; default 2.5 ε / steps. */
+        public Builder optStepSize(float value) {
+            stepSize = value;
+            return this;
+        }
+
+        public Builder optSteps(int value) {
+            steps = value;
+            return this;
+        }
+
+        public Builder optRestarts(int value) {
+            restarts = value;
+            return this;
+        }
+
+        public Builder optRandomStart(boolean value) {
+            randomStart = value;
+            return this;
+        }
+
+        public Builder optLoss(AttackLoss value) {
+            loss = value;
+            return this;
+        }
+
+        /** κ of the C&W margin loss. */
+        public Builder optConfidence(float value) {
+            confidence = value;
+            return this;
+        }
+
+        public Builder optSeed(long value) {
+            seed = value;
+            return this;
+        }
+
+        public Pgd build() {
+            float alpha = stepSize != null ? stepSize : 2.5f * epsilon / Math.max(steps, 1);
+            return new Pgd(norm, epsilon, alpha, steps, restarts, randomStart, loss, confidence, seed);
+        }
+    }
+}
