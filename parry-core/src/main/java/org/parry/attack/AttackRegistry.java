@@ -47,6 +47,9 @@ public final class AttackRegistry {
                             .optSeed(o.seed())
                             .build();
                 });
+        // carlini-wagner: cw-l2, cw-linf, cw-l0 register here
+        // deepfool, apgd-ce, apgd-dlr, apgd-t, alt-pgd register here
+        // hypocritical registers here
     }
 
     private AttackRegistry() {}
