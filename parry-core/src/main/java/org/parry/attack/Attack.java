@@ -25,7 +25,7 @@ public interface Attack {
      * @param model the classifier (white-box attacks need {@link Classifier#hasGradients()})
      * @param x [N, C, H, W] clean inputs in [0, 1]
      * @param criterion what success means, with the labels or targets
-     * @return the adversarial batch and its statistics; arrays attached to {@code x}'s manager
+     * @return the adversarial batch and its statistics, as Java values
      */
     AttackResult run(Classifier model, NDArray x, Criterion criterion);
 }

@@ -49,7 +49,12 @@ public final class AttackRegistry {
                 });
         // carlini-wagner: cw-l2, cw-linf, cw-l0 register here
         // deepfool, apgd-ce, apgd-dlr, apgd-t, alt-pgd register here
-        // hypocritical registers here
+        register("hypocritical", "false-friend perturbation that makes mistakes correct (Tao et al. 2022)",
+                o -> {
+                    float epsilon = o.epsilon("hypocritical");
+                    return new Hypocritical(o.norm(), epsilon, o.getFloat("stepSize", epsilon / 4f),
+                            o.steps(20), o.getInt("restarts", 1), o.seed());
+                });
     }
 
     private AttackRegistry() {}

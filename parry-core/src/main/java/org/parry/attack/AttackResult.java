@@ -3,6 +3,7 @@ package org.parry.attack;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import org.parry.criterion.Criterion;
 import org.parry.model.InputCheck;
 import org.parry.norm.Norm;
@@ -12,9 +13,11 @@ import org.parry.norm.Norm;
  * per-sample L0 (changed pixels: all channels at one location), L2 and L∞ distances to the clean
  * input, the predictions there, and the cost. Built only by {@link #bounded} and {@link
  * #unbounded}, which make every result feasible, so no attack can return a point outside the box
- * or the ball.
+ * or the ball. Like every report in Parry it holds Java values, never NDArrays, so it outlives the
+ * attack's NDManagers; {@link #adversarial(NDManager)} makes an NDArray of it when one is needed.
  *
- * @param adversarial [N, C, H, W] in [0, 1], attached to the input's manager
+ * @param adversarial the adversarial batch, flattened [N, C, H, W] in [0, 1]
+ * @param shape the batch's shape, [N, C, H, W]
  * @param success per sample, whether the criterion holds at {@code adversarial}
  * @param predictions per sample, the predicted class at {@code adversarial}
  * @param l0 changed pixels
@@ -24,8 +27,13 @@ import org.parry.norm.Norm;
  * @param queries images passed through forward only
  * @param seconds wall time
  */
-public record AttackResult(NDArray adversarial, boolean[] success, int[] predictions, float[] l0,
+public record AttackResult(float[] adversarial, Shape shape, boolean[] success, int[] predictions, float[] l0,
         float[] l2, float[] linf, long gradients, long queries, double seconds) {
+
+    /** The adversarial batch as an NDArray [N, C, H, W] in {@code manager}. */
+    public NDArray adversarial(NDManager manager) {
+        return manager.create(adversarial, shape);
+    }
 
     /** Number of samples. */
     public int size() {
@@ -60,8 +68,7 @@ public record AttackResult(NDArray adversarial, boolean[] success, int[] predict
 
     private static AttackResult judge(CountingClassifier model, NDArray x, NDArray feasible,
             Criterion criterion, long startNanos) {
-        NDManager caller = x.getManager();
-        try (NDManager scope = caller.newSubManager()) {
+        try (NDManager scope = x.getManager().newSubManager()) {
             scope.tempAttachAll(x, feasible);
             NDArray logits = model.logits(feasible);
             boolean[] success = criterion.isAdversarial(logits).toBooleanArray();
@@ -73,9 +80,7 @@ public record AttackResult(NDArray adversarial, boolean[] success, int[] predict
             float[] l0 = changedPixels.toFloatArray();
             float[] l2 = Norm.L2.of(delta).toFloatArray();
             float[] linf = Norm.LINF.of(delta).toFloatArray();
-            NDArray adversarial = feasible.duplicate();
-            adversarial.attach(caller);
-            return new AttackResult(adversarial, success, predictions, l0, l2, linf,
+            return new AttackResult(feasible.toFloatArray(), feasible.getShape(), success, predictions, l0, l2, linf,
                     model.gradients(), model.queries(), (System.nanoTime() - startNanos) / 1e9);
         }
     }

@@ -76,7 +76,7 @@ final class IterativeGradientAttack {
             }
             try (NDManager scope = caller.newSubManager()) {
                 scope.tempAttachAll(x, result);
-                scope.tempAttachAll(criterion.arrays());
+                scope.tempAttachAll(distinct(criterion.arrays()));
                 Active active = new Active();
                 active.positions = scope.create(remaining);
                 active.clean = x.get(active.positions);
@@ -122,6 +122,17 @@ final class IterativeGradientAttack {
         }
         result.attach(caller);
         return result;
+    }
+
+    /** The arrays without repeats (attaching one array twice would hand it to the wrong owner). */
+    private static NDList distinct(NDList arrays) {
+        NDList unique = new NDList();
+        for (NDArray array : arrays) {
+            if (unique.stream().noneMatch(seen -> seen == array)) {
+                unique.add(array);
+            }
+        }
+        return unique;
     }
 
     /** Indices i with flags[i] == value. */

@@ -29,7 +29,9 @@ public record Pgd(Norm norm, float epsilon, float stepSize, int steps, int resta
         Require.nonNegative("stepSize", stepSize);
         Require.atLeast("steps", steps, 1);
         Require.atLeast("restarts", restarts, 1);
-        Require.nonNegative("confidence", confidence);
+        if (!(confidence >= 0f)) {
+            throw new IllegalArgumentException("confidence (kappa) must be >= 0, got " + confidence);
+        }
     }
 
     /** A builder with the defaults above. */
