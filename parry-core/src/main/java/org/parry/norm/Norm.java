@@ -184,7 +184,7 @@ public enum Norm {
         NDArray index = rho.sub(1).reshape(-1, 1);
         NDArray theta = cumulative.gather(index, 1).sub(epsilon)
                 .div(rho.toType(DataType.FLOAT32, false).reshape(-1, 1)).maximum(0f);
-        NDArray inside = magnitude.sum(new int[] {1}).lte(epsilon).reshape(-1, 1);
+        NDArray inside = magnitude.sum(new int[] {1}).lte(epsilon).reshape(-1, 1).broadcast(flat.getShape());
         NDArray shrunk = flat.sign().mul(magnitude.sub(theta).maximum(0f));
         return NDArrays.where(inside, flat, shrunk).reshape(delta.getShape());
     }
