@@ -1,0 +1,208 @@
+package org.parry.eval;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import org.parry.attack.Attack;
+import org.parry.attack.AttackResult;
+import org.parry.attack.Hypocritical;
+import org.parry.criterion.Misclassification;
+import org.parry.data.Batch;
+import org.parry.data.ImageDataset;
+import org.parry.model.Classifier;
+
+/**
+ * Runs an evaluation protocol (Croce and Hein, ICML 2020): at each ε, the suite's attacks in order,
+ * each on the samples still robust, worst case per sample, never overwriting a found adversarial
+ * example; then the hypocritical perturbation on the clean mistakes (Tao et al. 2022). Every unit
+ * of work (ε, attack, batch) is journaled, so {@code resume} after a crash or kill finishes the run
+ * with the same numbers. Not thread-safe (attacks use PyTorch's one gradient collector).
+ */
+public final class Evaluator {
+
+    private final EvaluationSettings settings;
+    private final EvaluationListener listener;
+
+    public Evaluator(EvaluationSettings settings, EvaluationListener listener) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.listener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /** What the protocol measured, before sanity checks and rendering. */
+    public record Run(int[] labels, int[] cleanPredictions, List<EpsilonResult> results,
+            List<WorstCase> worstCases, HypocriticalRisk hypocritical, float hypocriticalEpsilon) {}
+
+    /**
+     * @param directory where the journal lives
+     * @param resume replay the journal in {@code directory} and skip the work it holds
+     */
+    public Run run(Classifier model, ImageDataset data, Path directory, boolean resume)
+            throws IOException {
+        if (!data.imageShape().equals(model.inputShape())) {
+            throw new IllegalArgumentException("data set '" + data.name() + "' has images of shape "
+                    + data.imageShape() + " but model '" + model.name() + "' expects "
+                    + model.inputShape());
+        }
+        int[] labels = data.labels();
+        int[] clean = predict(model, data);
+        List<EpsilonResult> results = new ArrayList<>();
+        List<WorstCase> worstCases = new ArrayList<>();
+        HypocriticalRisk hypocritical;
+        try (Journal journal = Journal.open(directory,
+                settings.fingerprint() + "|" + data.name() + "|" + data.sha256() + "|" + model.name(),
+                resume)) {
+            for (int e = 0; e < settings.epsilons().length; e++) {
+                WorstCase worstCase = new WorstCase(labels, clean);
+                List<AttackOutcome> outcomes = new ArrayList<>();
+                for (int a = 0; a < settings.suite().attacks().size(); a++) {
+                    outcomes.add(runAttack(model, data, journal, worstCase, e, a));
+                }
+                worstCases.add(worstCase);
+                results.add(summarize(settings.epsilons()[e], worstCase, outcomes, data.numClasses()));
+            }
+            hypocritical = runHypocritical(model, data, journal, labels, clean);
+        }
+        return new Run(labels, clean, results, worstCases, hypocritical, settings.epsilons()[0]);
+    }
+
+    private static int[] predict(Classifier model, ImageDataset data) {
+        int[] predictions = new int[data.size()];
+        try (NDManager manager = NDManager.newBaseManager()) {
+            for (int b = 0; b < data.numBatches(500); b++) {
+                try (NDManager step = manager.newSubManager()) {
+                    Batch batch = data.batchNumber(step, b, 500);
+                    int[] batchPredictions = model.logits(batch.x()).argMax(1)
+                            .toType(DataType.INT32, false).toIntArray();
+                    System.arraycopy(batchPredictions, 0, predictions, b * 500, batchPredictions.length);
+                }
+            }
+        }
+        return predictions;
+    }
+
+    private AttackOutcome runAttack(Classifier model, ImageDataset data, Journal journal,
+            WorstCase worstCase, int e, int a) throws IOException {
+        float epsilon = settings.epsilons()[e];
+        SuiteAttack spec = settings.suite().attacks().get(a);
+        Attack settingsView = spec.create(settings.norm(), epsilon, settings.seed());
+        long[] targets = worstCase.stillRobust();
+        listener.onAttackStart(spec.name(), epsilon, targets.length);
+        int broken = 0;
+        long gradients = 0;
+        long queries = 0;
+        double seconds = 0;
+        List<Double> l2 = new ArrayList<>();
+        List<Double> linf = new ArrayList<>();
+        int batchSize = settings.batchSize();
+        for (int b = 0; b * batchSize < targets.length; b++) {
+            long[] indices = Arrays.copyOfRange(targets, b * batchSize,
+                    Math.min(targets.length, (b + 1) * batchSize));
+            Journal.Entry entry = journal.find(e, a, b);
+            AttackResult result;
+            if (entry != null) {
+                result = entry.toResult(data.imageShape());
+            } else {
+                Attack attack = spec.create(settings.norm(), epsilon, unitSeed(e, a, b));
+                result = attackBatch(model, data, attack, indices);
+                journal.append(Journal.Entry.of(e, a, b, indices, result));
+            }
+            broken += worstCase.record(a, indices, result);
+            for (int row = 0; row < indices.length; row++) {
+                if (worstCase.brokenBy(Math.toIntExact(indices[row])) == a && result.success()[row]) {
+                    l2.add((double) result.l2()[row]);
+                    linf.add((double) result.linf()[row]);
+                }
+            }
+            gradients += result.gradients();
+            queries += result.queries();
+            seconds += result.seconds();
+            listener.onBatch(spec.name(), (int) Math.min(targets.length, (long) (b + 1) * batchSize),
+                    broken);
+        }
+        int n = worstCase.size();
+        double robust = (double) worstCase.robustCount() / n;
+        AttackOutcome outcome = new AttackOutcome(spec.name(), settingsView.settings(), epsilon,
+                targets.length, broken, robust, standardError(robust, n),
+                PerturbationStats.of(l2.stream().mapToDouble(Double::doubleValue).toArray()),
+                PerturbationStats.of(linf.stream().mapToDouble(Double::doubleValue).toArray()),
+                gradients, queries, seconds);
+        listener.onAttackEnd(outcome);
+        return outcome;
+    }
+
+    private static AttackResult attackBatch(Classifier model, ImageDataset data, Attack attack,
+            long[] indices) {
+        int[] rows = Arrays.stream(indices).mapToInt(Math::toIntExact).toArray();
+        ImageDataset subset = data.select(rows);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Batch batch = subset.batch(manager, 0, subset.size());
+            return attack.run(model, batch.x(), new Misclassification(batch.y()));
+        }
+    }
+
+    /** The hypocritical perturbation at the first ε on the clean mistakes, journaled as one unit. */
+    private HypocriticalRisk runHypocritical(Classifier model, ImageDataset data, Journal journal,
+            int[] labels, int[] clean) throws IOException {
+        float epsilon = settings.epsilons()[0];
+        long[] mistakes = java.util.stream.IntStream.range(0, labels.length)
+                .filter(i -> labels[i] != clean[i]).asLongStream().toArray();
+        int[] hypocriticalPredictions = clean.clone();
+        if (mistakes.length > 0 && model.hasGradients()) {
+            int unit = settings.suite().attacks().size();
+            Journal.Entry entry = journal.find(0, unit, 0);
+            AttackResult result;
+            if (entry != null) {
+                result = entry.toResult(data.imageShape());
+            } else {
+                result = attackBatch(model, data,
+                        Hypocritical.of(settings.norm(), epsilon, unitSeed(0, unit, 0)), mistakes);
+                journal.append(Journal.Entry.of(0, unit, 0, mistakes, result));
+            }
+            for (int row = 0; row < mistakes.length; row++) {
+                hypocriticalPredictions[Math.toIntExact(mistakes[row])] = result.predictions()[row];
+            }
+        }
+        return HypocriticalRisk.of(labels, clean, hypocriticalPredictions);
+    }
+
+    private long unitSeed(int e, int a, int b) {
+        return settings.seed() * 1_000_003L + e * 10_007L + a * 101L + b;
+    }
+
+    private static EpsilonResult summarize(float epsilon, WorstCase worstCase,
+            List<AttackOutcome> outcomes, int classes) {
+        int n = worstCase.size();
+        long[] perClassTotal = new long[classes];
+        long[] perClassRobust = new long[classes];
+        long[][] confusion = new long[classes][classes];
+        for (int i = 0; i < n; i++) {
+            int label = worstCase.label(i);
+            perClassTotal[label]++;
+            if (worstCase.brokenBy(i) == WorstCase.ROBUST) {
+                perClassRobust[label]++;
+            }
+            if (worstCase.brokenBy(i) != WorstCase.CLEAN_ERROR) {
+                confusion[label][worstCase.prediction(i)]++;
+            }
+        }
+        double[] perClass = new double[classes];
+        for (int c = 0; c < classes; c++) {
+            perClass[c] = perClassTotal[c] == 0 ? Double.NaN : (double) perClassRobust[c] / perClassTotal[c];
+        }
+        double robust = (double) worstCase.robustCount() / n;
+        int cleanCorrect = worstCase.cleanCorrectCount();
+        double successRate = cleanCorrect == 0 ? Double.NaN
+                : (double) (cleanCorrect - worstCase.robustCount()) / cleanCorrect;
+        return new EpsilonResult(epsilon, robust, standardError(robust, n), worstCase.robustCount(),
+                successRate, List.copyOf(outcomes), perClass, confusion);
+    }
+
+    static double standardError(double p, int n) {
+        return n == 0 ? Double.NaN : Math.sqrt(p * (1 - p) / n);
+    }
+}
