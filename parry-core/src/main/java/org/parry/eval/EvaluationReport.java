@@ -1,6 +1,7 @@
 package org.parry.eval;
 
 import java.util.List;
+import org.parry.data.ImageDataset;
 
 /**
  * A robustness report, the content of {@code report.json}. The schema is versioned by
@@ -31,4 +32,30 @@ public record EvaluationReport(int schema, String suite, String norm, float[] ep
 
     /** The layout version this Parry writes. */
     public static final int SCHEMA = 1;
+
+    /** Assembles the report of a finished run. */
+    public static EvaluationReport of(Evaluator.Run run, EvaluationSettings settings,
+            ImageDataset data, List<SanityCheck> sanityChecks, Provenance provenance) {
+        int n = run.labels().length;
+        int classes = data.numClasses();
+        long[] total = new long[classes];
+        long[] correct = new long[classes];
+        int cleanCorrect = 0;
+        for (int i = 0; i < n; i++) {
+            total[run.labels()[i]]++;
+            if (run.labels()[i] == run.cleanPredictions()[i]) {
+                correct[run.labels()[i]]++;
+                cleanCorrect++;
+            }
+        }
+        double[] perClass = new double[classes];
+        for (int c = 0; c < classes; c++) {
+            perClass[c] = total[c] == 0 ? Double.NaN : (double) correct[c] / total[c];
+        }
+        double[] robust = run.results().stream().mapToDouble(EpsilonResult::robustAccuracy).toArray();
+        return new EvaluationReport(SCHEMA, settings.suite().name(), settings.norm().id(),
+                settings.epsilons(), n, data.classNames(), (double) cleanCorrect / n, cleanCorrect,
+                perClass, robust, run.results(), run.hypocriticalEpsilon(), run.hypocritical(),
+                sanityChecks, provenance);
+    }
 }
