@@ -39,7 +39,7 @@ public record Provenance(String parryVersion, String djlVersion, String pytorchV
         return new Provenance(Versions.parry(), Versions.djl(), Versions.pytorch(), Versions.java(),
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                         + System.getProperty("os.arch"),
-                cpu(), seed, model.toString(), sha256(model), dataset, dataSha256, startedAt,
+                processor(), seed, model.toString(), sha256(model), dataset, dataSha256, startedAt,
                 finishedAt);
     }
 
@@ -70,7 +70,7 @@ public record Provenance(String parryVersion, String djlVersion, String pytorchV
         return HexFormat.of().formatHex(digest.digest());
     }
 
-    private static String cpu() {
+    private static String processor() {
         String name = "unknown";
         try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
             name = lines.filter(line -> line.startsWith("model name")).findFirst()
