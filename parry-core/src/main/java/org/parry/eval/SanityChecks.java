@@ -1,0 +1,410 @@
+package org.parry.eval;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.parry.attack.AttackOptions;
+import org.parry.attack.AttackRegistry;
+import org.parry.attack.AttackResult;
+import org.parry.attack.Fgsm;
+import org.parry.attack.Pgd;
+import org.parry.criterion.Misclassification;
+import org.parry.data.Batch;
+import org.parry.data.ImageDataset;
+import org.parry.loss.CrossEntropyLoss;
+import org.parry.model.Classifier;
+import org.parry.model.GradientCheck;
+import org.parry.norm.Norm;
+import org.parry.norm.RandomNoise;
+
+/**
+ * The automatable checks that reveal a broken evaluation or gradient masking (Carlini et al.,
+ * "On evaluating adversarial robustness", arXiv:1902.06705; Tramèr et al., "On adaptive attacks",
+ * NeurIPS 2020; AutoAttack's flags; attacks.md §13.2). Each gives pass / warn / fail with a
+ * sentence of why. Checks that need extra attacks run them on a probe set: the first (at most)
+ * 100 clean-correct samples, at the first ε, with seeds derived from the evaluation's seed.
+ */
+public final class SanityChecks {
+
+    private static final int PROBE_SIZE = 100;
+
+    private final Classifier model;
+    private final ImageDataset data;
+    private final EvaluationSettings settings;
+    private final Evaluator.Run run;
+    private final float epsilon;
+    private final Norm norm;
+
+    private SanityChecks(Classifier model, ImageDataset data, EvaluationSettings settings,
+            Evaluator.Run run) {
+        this.model = model;
+        this.data = data;
+        this.settings = settings;
+        this.run = run;
+        this.epsilon = settings.epsilons()[0];
+        this.norm = settings.norm();
+    }
+
+    /** Runs every check on a finished evaluation. */
+    public static List<SanityCheck> run(Classifier model, ImageDataset data,
+            EvaluationSettings settings, Evaluator.Run run) {
+        return new SanityChecks(model, data, settings, run).all();
+    }
+
+    private List<SanityCheck> all() {
+        List<SanityCheck> checks = new ArrayList<>();
+        checks.add(feasibility());
+        checks.add(silentSuccess());
+        try (NDManager manager = NDManager.newBaseManager()) {
+            int[] probe = probe();
+            if (probe.length == 0) {
+                checks.add(SanityCheck.warn("probe", "no clean-correct sample: the model gets every"
+                        + " evaluated image wrong, so no robustness check can run"));
+                return checks;
+            }
+            Batch batch = data.select(probe).batch(manager, 0, probe.length);
+            checks.add(logitsNotProbabilities(batch));
+            checks.add(determinism(batch));
+            checks.add(gradientHealth(batch));
+            if (model.hasGradients()) {
+                double pgd = robust(pgd(20, 1, epsilon).run(model, batch.x(), criterion(batch)));
+                checks.add(iterativeBeatsSingleStep(batch, pgd));
+                checks.add(whiteBoxBeatsBlackBox(batch, probe));
+                checks.add(monotoneInEpsilon(batch));
+                checks.add(unboundedReachesZero(batch));
+                checks.add(convergence(batch, pgd));
+                checks.add(randomSearchDoesNotBeatGradients(batch, probe));
+                checks.add(minimumNormConsistency(batch, probe));
+            } else {
+                checks.add(SanityCheck.warn("white-box", "the model has no gradients: only black-box"
+                        + " attacks ran, and the gradient-based checks were skipped"));
+            }
+        }
+        return checks;
+    }
+
+    /** The first clean-correct samples, the probe set of the attack-based checks. */
+    private int[] probe() {
+        int[] labels = run.labels();
+        int[] clean = run.cleanPredictions();
+        return java.util.stream.IntStream.range(0, labels.length)
+                .filter(i -> labels[i] == clean[i]).limit(PROBE_SIZE).toArray();
+    }
+
+    private static Misclassification criterion(Batch batch) {
+        return new Misclassification(batch.y());
+    }
+
+    private Pgd pgd(int steps, int restarts, float budget) {
+        return Pgd.builder(norm, budget).optSteps(steps).optRestarts(restarts)
+                .optSeed(settings.seed() + 17).build();
+    }
+
+    private static double robust(AttackResult result) {
+        return 1.0 - (double) result.successes() / result.size();
+    }
+
+    private static String percent(double fraction) {
+        return String.format(Locale.ROOT, "%.1f%%", 100 * fraction);
+    }
+
+    /** 1. Every stored adversarial example is in the ball, in the box, and finite. */
+    private SanityCheck feasibility() {
+        int checked = 0;
+        for (int e = 0; e < run.results().size(); e++) {
+            float budget = settings.epsilons()[e];
+            WorstCase worstCase = run.worstCases().get(e);
+            for (int i = 0; i < worstCase.size(); i++) {
+                float[] adversarial = worstCase.adversarial(i);
+                if (adversarial == null) {
+                    continue;
+                }
+                checked++;
+                float[] clean = data.image(i);
+                double distance = distance(adversarial, clean);
+                for (float value : adversarial) {
+                    if (!(value >= 0f && value <= 1f)) {
+                        return SanityCheck.fail("feasibility", "sample " + i + " at ε=" + budget
+                                + " has a pixel " + value + " outside [0, 1] or not a number");
+                    }
+                }
+                if (distance > budget * (1 + 1e-5) + 1e-6) {
+                    return SanityCheck.fail("feasibility", "sample " + i + "'s adversarial example"
+                            + " is at " + norm.id() + " distance " + distance + " > ε=" + budget);
+                }
+            }
+        }
+        return SanityCheck.pass("feasibility", "all " + checked + " stored adversarial examples are"
+                + " finite, in [0, 1] and within ε in " + norm.id());
+    }
+
+    private double distance(float[] a, float[] b) {
+        double result = 0;
+        for (int j = 0; j < a.length; j++) {
+            double d = Math.abs(a[j] - b[j]);
+            result = switch (norm) {
+                case LINF -> Math.max(result, d);
+                case L2 -> result + d * d;
+                case L1 -> result + d;
+                case L0 -> result + (d > 0 ? 1 : 0);
+            };
+        }
+        return norm == Norm.L2 ? Math.sqrt(result) : result;
+    }
+
+    /** 13. Re-running the model on every stored adversarial example confirms it is misclassified. */
+    private SanityCheck silentSuccess() {
+        int checked = 0;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            for (int e = 0; e < run.results().size(); e++) {
+                WorstCase worstCase = run.worstCases().get(e);
+                for (int i = 0; i < worstCase.size(); i++) {
+                    float[] adversarial = worstCase.adversarial(i);
+                    if (adversarial == null) {
+                        continue;
+                    }
+                    checked++;
+                    try (NDManager step = manager.newSubManager()) {
+                        NDArray x = step.create(adversarial, new ai.djl.ndarray.types.Shape(1)
+                                .addAll(data.imageShape()));
+                        int predicted = (int) model.logits(x).argMax(1).getLong();
+                        if (predicted == worstCase.label(i)) {
+                            return SanityCheck.fail("silent-success", "sample " + i + " was counted"
+                                    + " as broken but its stored adversarial example is classified"
+                                    + " correctly: an attack reported a success it did not return");
+                        }
+                    }
+                }
+            }
+        }
+        return SanityCheck.pass("silent-success", "all " + checked + " adversarial examples are"
+                + " misclassified when the model is run on them again");
+    }
+
+    /** 2a. Logits, not probabilities: rows that are non-negative and sum to 1 mean softmax output. */
+    private SanityCheck logitsNotProbabilities(Batch batch) {
+        NDArray logits = model.logits(batch.x());
+        boolean inUnitRange = logits.min().getFloat() >= 0f && logits.max().getFloat() <= 1f;
+        float maxRowError = logits.sum(new int[] {1}).sub(1f).abs().max().getFloat();
+        if (inUnitRange && maxRowError < 1e-4f) {
+            return SanityCheck.fail("logits", "the model outputs probabilities (rows in [0, 1]"
+                    + " summing to 1): losses on saturated softmax outputs hide gradients; export"
+                    + " the model without its final softmax");
+        }
+        return SanityCheck.pass("logits", "the model outputs logits (range "
+                + logits.min().getFloat() + " to " + logits.max().getFloat() + ")");
+    }
+
+    /** 2b. Five identical forward passes agree. */
+    private SanityCheck determinism(Batch batch) {
+        float[] first = model.logits(batch.x()).toFloatArray();
+        double worst = 0;
+        for (int pass = 0; pass < 4; pass++) {
+            float[] again = model.logits(batch.x()).toFloatArray();
+            for (int j = 0; j < first.length; j++) {
+                worst = Math.max(worst, Math.abs(first[j] - again[j]));
+            }
+        }
+        if (worst > 1e-4) {
+            return SanityCheck.warn("determinism", "logits differ by up to " + worst + " across 5"
+                    + " identical forward passes: the model is randomized; evaluate it with the"
+                    + " autoattack-rand suite (EOT)");
+        }
+        return SanityCheck.pass("determinism", "5 identical forward passes agree (max difference "
+                + worst + ")");
+    }
+
+    /** 3. Input gradients are not zero, and agree with finite differences. */
+    private SanityCheck gradientHealth(Batch batch) {
+        if (!model.hasGradients()) {
+            return SanityCheck.warn("gradient-health", "the model has no gradients (black-box)");
+        }
+        NDArray gradient = model.lossGradient(batch.x(), batch.y(), CrossEntropyLoss.get()).gradient();
+        boolean[] zero = gradient.abs().reshape(batch.size(), -1).max(new int[] {1}).eq(0f)
+                .toBooleanArray();
+        int zeros = 0;
+        for (boolean z : zero) {
+            zeros += z ? 1 : 0;
+        }
+        double zeroFraction = (double) zeros / zero.length;
+        if (zeroFraction > 0.5) {
+            return SanityCheck.fail("gradient-health", percent(zeroFraction) + " of the probe"
+                    + " samples have an all-zero input gradient: gradients are masked (a"
+                    + " non-differentiable step such as quantization?); white-box attacks are"
+                    + " blind here, use BPDA or black-box attacks");
+        }
+        int probe = Math.min(4, batch.size());
+        double error = GradientCheck.maxRelativeError(model, batch.x().get("0:" + probe),
+                batch.y().get("0:" + probe), CrossEntropyLoss.get(), 3, 1e-3f, settings.seed());
+        if (error > 0.1) {
+            return SanityCheck.warn("gradient-health", "the input gradient disagrees with finite"
+                    + " differences (relative error " + String.format(Locale.ROOT, "%.3f", error)
+                    + "): shattered or obfuscated gradients; consider BPDA");
+        }
+        String zeroNote = zeros > 0 ? "; " + zeros + " samples have zero gradients (saturated)" : "";
+        return SanityCheck.pass("gradient-health", "gradients agree with finite differences"
+                + " (relative error " + String.format(Locale.ROOT, "%.1e", error) + ")" + zeroNote);
+    }
+
+    /** 4. PGD is at least as strong as FGSM. */
+    private SanityCheck iterativeBeatsSingleStep(Batch batch, double pgd) {
+        if (norm != Norm.LINF) {
+            return SanityCheck.pass("iterative-vs-single-step", "compared in linf only (FGSM is an"
+                    + " L∞ attack); not applicable to " + norm.id());
+        }
+        double fgsm = robust(Fgsm.of(epsilon).run(model, batch.x(), criterion(batch)));
+        String numbers = "robust accuracy on the probe: PGD-20 " + percent(pgd) + ", FGSM " + percent(fgsm);
+        if (pgd > fgsm + 0.005) {
+            return SanityCheck.fail("iterative-vs-single-step", numbers
+                    + ": the iterative attack is weaker than one step, a sign of gradient masking"
+                    + " or a broken attack");
+        }
+        return SanityCheck.pass("iterative-vs-single-step", numbers);
+    }
+
+    /** 5. Square (black-box) breaks nothing the white-box attacks left robust. */
+    private SanityCheck whiteBoxBeatsBlackBox(Batch batch, int[] probe) {
+        long[] survivors = java.util.stream.IntStream.range(0, probe.length)
+                .filter(row -> run.worstCases().get(0).brokenBy(probe[row]) == WorstCase.ROBUST)
+                .asLongStream().toArray();
+        if (survivors.length == 0) {
+            return SanityCheck.pass("white-vs-black-box", "the white-box attacks broke every probe"
+                    + " sample; nothing left for Square to find");
+        }
+        try (NDManager scope = NDManager.newBaseManager()) {
+            NDArray rows = scope.create(survivors);
+            NDArray x = batch.x().get(rows);
+            NDArray y = batch.y().get(rows);
+            AttackResult square = AttackRegistry.create("square", new AttackOptions(norm, epsilon,
+                    1000, settings.seed() + 29, Map.of())).run(model, x, new Misclassification(y));
+            int extra = square.successes();
+            String numbers = "Square (1000 queries) broke " + extra + " of the " + survivors.length
+                    + " probe samples the suite left robust";
+            if (extra > Math.max(1, 0.002 * probe.length)) {
+                return SanityCheck.fail("white-vs-black-box", numbers + ": a black-box attack beats"
+                        + " the gradient attacks, so gradients are masked and the reported"
+                        + " robustness is too high");
+            }
+            if (extra == 1) {
+                return SanityCheck.warn("white-vs-black-box", numbers);
+            }
+            return SanityCheck.pass("white-vs-black-box", numbers);
+        }
+    }
+
+    /** 6. Robust accuracy does not rise with ε, and a sample broken at ε stays broken at 2ε. */
+    private SanityCheck monotoneInEpsilon(Batch batch) {
+        double[] reported = run.results().stream().mapToDouble(EpsilonResult::robustAccuracy).toArray();
+        for (int e = 1; e < reported.length; e++) {
+            if (reported[e] > reported[e - 1]) {
+                return SanityCheck.fail("monotone-in-epsilon", "robust accuracy rises from "
+                        + percent(reported[e - 1]) + " to " + percent(reported[e]) + " between ε="
+                        + settings.epsilons()[e - 1] + " and ε=" + settings.epsilons()[e]);
+            }
+        }
+        float larger = norm == Norm.LINF ? Math.min(1f, 2 * epsilon) : 2 * epsilon;
+        AttackResult small = pgd(20, 1, epsilon / 2).run(model, batch.x(), criterion(batch));
+        AttackResult large = pgd(20, 1, larger).run(model, batch.x(), criterion(batch));
+        int violations = 0;
+        for (int i = 0; i < small.size(); i++) {
+            violations += small.success()[i] && !large.success()[i] ? 1 : 0;
+        }
+        String numbers = "PGD-20 on the probe: robust accuracy " + percent(robust(small)) + " at ε/2, "
+                + percent(robust(large)) + " at " + larger;
+        if (robust(large) > robust(small) + 0.005 || violations > 0) {
+            return SanityCheck.warn("monotone-in-epsilon", numbers + "; " + violations + " samples"
+                    + " broken at the smaller budget survive the larger one: the attack is not"
+                    + " finding the worst case");
+        }
+        return SanityCheck.pass("monotone-in-epsilon", numbers + (reported.length > 1
+                ? "; the reported ε sweep is non-increasing" : ""));
+    }
+
+    /** 7. An unbounded attack breaks (almost) everything. */
+    private SanityCheck unboundedReachesZero(Batch batch) {
+        float unbounded = norm == Norm.LINF ? 1f : (float) Math.sqrt(data.imageShape().size());
+        double result = robust(pgd(20, 1, unbounded).run(model, batch.x(), criterion(batch)));
+        String numbers = "PGD-20 at ε=" + unbounded + " leaves " + percent(result) + " robust";
+        if (result > 0.01) {
+            return SanityCheck.fail("unbounded-attack", numbers + ": with an unbounded budget every"
+                    + " sample should fall, so the attack or the gradient is broken");
+        }
+        return SanityCheck.pass("unbounded-attack", numbers);
+    }
+
+    /** 8. More steps and restarts do not change the result. */
+    private SanityCheck convergence(Batch batch, double pgd20) {
+        double stronger = robust(pgd(40, 3, epsilon).run(model, batch.x(), criterion(batch)));
+        String numbers = "robust accuracy on the probe: PGD-20 " + percent(pgd20)
+                + ", PGD-40 with 3 restarts " + percent(stronger);
+        if (pgd20 - stronger > 0.005) {
+            return SanityCheck.warn("convergence", numbers + ": more steps or restarts still help,"
+                    + " so the attacks have not converged; use a stronger suite");
+        }
+        return SanityCheck.pass("convergence", numbers);
+    }
+
+    /** 9. Random points of the ball break nothing the evaluation missed. */
+    private SanityCheck randomSearchDoesNotBeatGradients(Batch batch, int[] probe) {
+        WorstCase worstCase = run.worstCases().get(0);
+        int found = 0;
+        int draws = 20;
+        for (int draw = 0; draw < draws; draw++) {
+            try (NDManager step = NDManager.newBaseManager()) {
+                NDArray start = norm == Norm.LINF
+                        ? batch.x().add(RandomNoise.uniform(step, batch.x().getShape(), -1f, 1f,
+                                settings.seed() + 31 + draw).sign().mul(epsilon)).clip(0f, 1f)
+                        : norm.randomStart(batch.x(), epsilon, settings.seed() + 31 + draw);
+                boolean[] hit = new Misclassification(batch.y()).isAdversarial(model.logits(start))
+                        .toBooleanArray();
+                for (int row = 0; row < hit.length; row++) {
+                    if (hit[row] && worstCase.brokenBy(probe[row]) == WorstCase.ROBUST) {
+                        found++;
+                    }
+                }
+            }
+        }
+        if (found > 0) {
+            return SanityCheck.fail("random-search", draws + " random points per sample broke"
+                    + " samples the suite left robust (" + found + " hits): the gradient attacks"
+                    + " miss easy adversarial examples");
+        }
+        return SanityCheck.pass("random-search", draws + " random " + (norm == Norm.LINF ? "vertices"
+                + " of the ball" : "points of the ball") + " per probe sample broke nothing the"
+                + " suite missed");
+    }
+
+    /** 14. DeepFool's minimal perturbation is not within ε on samples the suite called robust. */
+    private SanityCheck minimumNormConsistency(Batch batch, int[] probe) {
+        if (!AttackRegistry.names().contains("deepfool") || (norm != Norm.L2 && norm != Norm.LINF)) {
+            return SanityCheck.pass("minimum-norm", "not applicable to " + norm.id());
+        }
+        AttackResult deepFool = AttackRegistry.create("deepfool", new AttackOptions(norm, null,
+                null, settings.seed(), Map.of())).run(model, batch.x(), criterion(batch));
+        float[] norms = norm == Norm.LINF ? deepFool.linf() : deepFool.l2();
+        int inconsistent = 0;
+        for (int row = 0; row < probe.length; row++) {
+            if (deepFool.success()[row] && norms[row] <= epsilon
+                    && run.worstCases().get(0).brokenBy(probe[row]) == WorstCase.ROBUST) {
+                inconsistent++;
+            }
+        }
+        if (inconsistent > 0) {
+            return SanityCheck.warn("minimum-norm", "DeepFool found adversarial examples within ε"
+                    + " for " + inconsistent + " probe samples the suite left robust: the bounded"
+                    + " attacks are weak there");
+        }
+        return SanityCheck.pass("minimum-norm", "DeepFool found no adversarial example within ε"
+                + " that the suite missed (median DeepFool norm " + String.format(Locale.ROOT,
+                "%.3f", median(norms, deepFool.success())) + ")");
+    }
+
+    private static double median(float[] values, boolean[] keep) {
+        double[] kept = java.util.stream.IntStream.range(0, values.length).filter(i -> keep[i])
+                .mapToDouble(i -> values[i]).sorted().toArray();
+        return kept.length == 0 ? Double.NaN : kept[kept.length / 2];
+    }
+}
