@@ -53,9 +53,8 @@ public final class Evaluator {
         List<EpsilonResult> results = new ArrayList<>();
         List<WorstCase> worstCases = new ArrayList<>();
         HypocriticalRisk hypocritical;
-        try (Journal journal = Journal.open(directory,
-                settings.fingerprint() + "|" + data.name() + "|" + data.sha256() + "|" + model.name(),
-                resume)) {
+        try (Journal journal = Journal.open(directory, settings.fingerprint() + "|" + data.name()
+                + "|" + data.sha256() + "|" + modelFingerprint(model, data), resume)) {
             for (int e = 0; e < settings.epsilons().length; e++) {
                 WorstCase worstCase = new WorstCase(labels, clean);
                 List<AttackOutcome> outcomes = new ArrayList<>();
@@ -68,6 +67,26 @@ public final class Evaluator {
             hypocritical = runHypocritical(model, data, journal, labels, clean);
         }
         return new Run(labels, clean, results, worstCases, hypocritical, settings.epsilons()[0]);
+    }
+
+    /**
+     * Identifies the model by its logits on the first images (any change of weights changes
+     * them), so a journal is never replayed against another model.
+     */
+    private static String modelFingerprint(Classifier model, ImageDataset data) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Batch batch = data.batch(manager, 0, Math.min(16, data.size()));
+            float[] logits = model.logits(batch.x()).toFloatArray();
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            for (float value : logits) {
+                int bits = Float.floatToIntBits(value);
+                digest.update(new byte[] {(byte) (bits >>> 24), (byte) (bits >>> 16),
+                    (byte) (bits >>> 8), (byte) bits});
+            }
+            return model.name() + ":" + java.util.HexFormat.of().formatHex(digest.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no SHA-256", e);
+        }
     }
 
     private static int[] predict(Classifier model, ImageDataset data) {
