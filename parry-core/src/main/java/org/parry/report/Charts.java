@@ -1,0 +1,167 @@
+package org.parry.report;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategorySeries;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.AxesChartStyler;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.parry.eval.EpsilonResult;
+import org.parry.eval.EvaluationReport;
+
+/** The report's charts, drawn with XChart off screen and encoded as PNG. */
+final class Charts {
+
+    static {
+        ReportWriter.ensureHeadless();
+    }
+
+    static final int WIDTH = 760;
+    static final int HEIGHT = 400;
+
+    static final Color INK = new Color(0x1F2933);
+    static final Color MUTED = new Color(0x616E7C);
+    static final Color GRID = new Color(0xE4E7EB);
+    static final Color WORST = new Color(0x1D4E89);
+    static final Color CLEAN = new Color(0x9AA5B1);
+    private static final Color[] ATTACK_COLOURS = {new Color(0xE07B39), new Color(0x3E9E6B),
+        new Color(0x8E5EA2), new Color(0xC2413A), new Color(0x1B9AAA), new Color(0xB8860B),
+        new Color(0x6B7A8F), new Color(0xD4679A)};
+
+    private Charts() {}
+
+    /**
+     * Accuracy (%) against ε, starting at ε = 0 with the clean accuracy: the worst case over the
+     * suite with ±1 standard error bars and, when there is more than one ε, the cumulative robust
+     * accuracy after each attack but the last (the last one's curve is the worst case).
+     */
+    static byte[] accuracyVersusEpsilon(EvaluationReport report) throws IOException {
+        XYChart chart = new XYChart(WIDTH, HEIGHT);
+        style(chart.getStyler());
+        chart.setXAxisTitle("ε (" + Text.norm(report.norm()) + ")");
+        chart.setYAxisTitle("accuracy (%)");
+        chart.getStyler().setYAxisMin(0.0).setYAxisMax(100.0);
+        chart.getStyler().setXAxisMin(0.0);
+        chart.getStyler().setXAxisDecimalPattern("0.###");
+        chart.getStyler().setYAxisDecimalPattern("0");
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setErrorBarsColorSeriesColor(true);
+
+        List<EpsilonResult> results = report.results();
+        int points = results.size() + 1;
+        double[] x = new double[points];
+        double[] worst = new double[points];
+        double[] errors = new double[points];
+        x[0] = 0;
+        worst[0] = 100 * report.cleanAccuracy();
+        errors[0] = 100 * Math.sqrt(report.cleanAccuracy() * (1 - report.cleanAccuracy())
+                / Math.max(1, report.n()));
+        for (int e = 0; e < results.size(); e++) {
+            x[e + 1] = results.get(e).epsilon();
+            worst[e + 1] = 100 * finite(results.get(e).robustAccuracy());
+            errors[e + 1] = 100 * finite(results.get(e).standardError());
+        }
+        if (results.size() > 1) {
+            int attacks = results.get(0).attacks().size();
+            for (int a = 0; a < attacks - 1; a++) {
+                double[] y = new double[points];
+                y[0] = worst[0];
+                for (int e = 0; e < results.size(); e++) {
+                    y[e + 1] = 100 * finite(results.get(e).attacks().get(a).robustAccuracy());
+                }
+                XYSeries series = chart.addSeries("after #" + (a + 1) + " "
+                        + results.get(0).attacks().get(a).name(), x, y);
+                series.setLineColor(ATTACK_COLOURS[a % ATTACK_COLOURS.length]);
+                series.setMarkerColor(ATTACK_COLOURS[a % ATTACK_COLOURS.length]);
+                series.setMarker(SeriesMarkers.CIRCLE);
+                series.setLineStyle(new BasicStroke(1.6f, BasicStroke.CAP_ROUND,
+                        BasicStroke.JOIN_ROUND, 10f, new float[] {6f, 4f}, 0f));
+            }
+        }
+        XYSeries series = chart.addSeries("worst case (all attacks)", x, worst, errors);
+        series.setLineColor(WORST);
+        series.setMarkerColor(WORST);
+        series.setMarker(SeriesMarkers.CIRCLE);
+        series.setLineStyle(new BasicStroke(2.6f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+        return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /**
+     * Clean and robust accuracy (%) per class at one ε, bars side by side; classes without any
+     * sample are left out.
+     *
+     * @param classCounts samples per true class
+     */
+    static byte[] perClass(EvaluationReport report, int[] classCounts, int epsilonIndex)
+            throws IOException {
+        EpsilonResult result = report.results().get(epsilonIndex);
+        List<String> names = new ArrayList<>();
+        List<Double> clean = new ArrayList<>();
+        List<Double> robust = new ArrayList<>();
+        int longest = 0;
+        for (int c = 0; c < report.classNames().size(); c++) {
+            if (classCounts[c] == 0) {
+                continue;
+            }
+            String name = report.classNames().get(c);
+            names.add(name);
+            longest = Math.max(longest, name.length());
+            clean.add(100 * finite(report.perClassCleanAccuracy()[c]));
+            robust.add(100 * finite(result.perClassRobustAccuracy()[c]));
+        }
+        CategoryChart chart = new CategoryChart(WIDTH, HEIGHT);
+        style(chart.getStyler());
+        chart.setXAxisTitle("true class");
+        chart.setYAxisTitle("accuracy (%)");
+        chart.getStyler().setYAxisMin(0.0).setYAxisMax(100.0);
+        chart.getStyler().setYAxisDecimalPattern("0");
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        chart.getStyler().setAvailableSpaceFill(0.7);
+        chart.getStyler().setPlotGridVerticalLinesVisible(false);
+        if (names.size() * Math.max(longest, 4) > 70) {
+            chart.getStyler().setXAxisLabelRotation(35);
+        }
+        CategorySeries cleanSeries = chart.addSeries("clean", names, clean);
+        cleanSeries.setFillColor(CLEAN);
+        CategorySeries robustSeries = chart.addSeries(
+                "robust at ε = " + Text.epsilon(result.epsilon()), names, robust);
+        robustSeries.setFillColor(WORST);
+        return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static void style(AxesChartStyler styler) {
+        Font base = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
+        styler.setChartBackgroundColor(Color.WHITE);
+        styler.setPlotBackgroundColor(Color.WHITE);
+        styler.setPlotBorderVisible(false);
+        styler.setChartTitleVisible(false);
+        styler.setChartFontColor(INK);
+        styler.setChartPadding(12);
+        styler.setPlotGridLinesColor(GRID);
+        styler.setPlotGridLinesStroke(new BasicStroke(1f));
+        styler.setAxisTickLabelsColor(MUTED);
+        styler.setAxisTickMarksColor(GRID);
+        styler.setAxisTickLabelsFont(base.deriveFont(12f));
+        styler.setAxisTitleFont(base);
+        styler.setLegendFont(base.deriveFont(12f));
+        styler.setLegendBorderColor(GRID);
+        styler.setLegendBackgroundColor(new Color(255, 255, 255, 230));
+        styler.setLegendPadding(8);
+        styler.setMarkerSize(7);
+        styler.setToolTipsEnabled(false);
+        styler.setAntiAlias(true);
+    }
+
+    private static double finite(double value) {
+        return Double.isFinite(value) ? value : 0;
+    }
+}

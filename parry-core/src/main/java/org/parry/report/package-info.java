@@ -1,0 +1,10 @@
+/**
+ * Robustness reports for people and for tools: {@link org.parry.report.ReportWriter} turns an
+ * {@link org.parry.eval.EvaluationReport} and the {@link org.parry.eval.Evaluator.Run} behind it
+ * into {@code report.json} (snake_case, NaN written as null, layout in {@code docs/report-schema.md}),
+ * {@code results.csv} (one row per ε and sample), {@code attacks.csv} (one row per ε and attack)
+ * and a self-contained {@code index.html}: summary, per-attack table, accuracy-versus-ε and
+ * per-class charts (XChart, rendered headless), confusion under attack, a gallery of adversarial
+ * examples, hypocritical risk, sanity checks and provenance, with every image inlined.
+ */
+package org.parry.report;
