@@ -1,12 +1,15 @@
 package org.parry.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.parry.data.DataSets;
 import org.parry.data.ImageDataset;
 import org.parry.data.Split;
-import org.parry.eval.ConfusionMatrix;
+import org.parry.eval.EvaluationSettings;
+import org.parry.eval.Suite;
+import org.parry.norm.Norm;
 import org.parry.model.BlockClassifier;
 import org.parry.model.ModelCard;
 import org.parry.model.SavedModel;
@@ -18,10 +21,12 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code parry demo}: the main job on a fresh machine. Trains {@code small-cnn} on Fashion-MNIST
- * (or reuses the model a previous demo saved) and evaluates it.
+ * (or reuses the model a previous demo saved), then evaluates its robustness with the quick suite
+ * and with AutoAttack at L∞ ε = 0.1 on 500 test points, writing a report for each; an interrupted
+ * demo resumes its evaluations from their journals.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Train small-cnn on Fashion-MNIST (or reuse the cached one) and evaluate it.")
+        description = "Train small-cnn on Fashion-MNIST (or reuse it) and write robustness reports.")
 final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--data-dir", description = "Directory holding Fashion-MNIST's files "
@@ -36,6 +41,12 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(names = "--eps", defaultValue = "0.1", description = "L∞ budget of the evaluation (default: ${DEFAULT-VALUE}).")
+    float epsilon;
+
+    @Option(names = "--n", defaultValue = "500", description = "Test points evaluated (default: ${DEFAULT-VALUE}).")
+    int points;
 
     @Override
     public Integer call() throws Exception {
@@ -52,13 +63,23 @@ final class DemoCommand implements Callable<Integer> {
                     + " (--retrain to train again)");
         }
         ModelCard card = SavedModel.readCard(modelDir);
+        System.out.printf(Locale.ROOT, "small-cnn on Fashion-MNIST (trained %s): test accuracy %.4f%n%n",
+                card.createdAt(), card.metrics().getOrDefault("test_accuracy", Double.NaN));
+        ImageDataset evaluated = test.first(Math.min(points, test.size()));
         try (BlockClassifier model = SavedModel.load(modelDir)) {
-            ConfusionMatrix matrix = Evaluation.measure(model, test, 500);
-            System.out.printf(Locale.ROOT, "%nsmall-cnn on Fashion-MNIST, trained %s%n",
-                    card.createdAt());
-            Evaluation.print(matrix, System.out);
+            for (String suite : List.of("quick", "autoattack")) {
+                System.err.printf("evaluating with the %s suite at linf eps=%s on %d test points%n",
+                        suite, epsilon, evaluated.size());
+                EvaluationSettings settings = new EvaluationSettings(Suite.parse(suite), Norm.LINF,
+                        new float[] {epsilon}, seed, 250);
+                Path report = output.resolve("report").resolve(suite);
+                EvaluationSummary.print(EvaluateCommand.evaluate(model, modelDir, evaluated,
+                        settings, report, true), System.out);
+                System.out.println("report: " + report.resolve("index.html"));
+                System.out.println();
+            }
         }
-        System.out.printf("%nmodel saved in %s (parry info --model %s)%n", modelDir, modelDir);
+        System.out.printf("model saved in %s (parry info --model %s)%n", modelDir, modelDir);
         return 0;
     }
 }

@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "parry", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Adversarial robustness for image classifiers, on the JVM.",
-        subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, InfoCommand.class,
+        subcommands = {DemoCommand.class, EvaluateCommand.class, AttackCommand.class, TrainCommand.class, EvalCommand.class,
+                InfoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class ParryCommand {
 

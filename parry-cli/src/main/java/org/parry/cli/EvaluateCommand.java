@@ -1,0 +1,81 @@
+package org.parry.cli;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.parry.data.ImageDataset;
+import org.parry.data.Split;
+import org.parry.eval.EvaluationReport;
+import org.parry.eval.EvaluationSettings;
+import org.parry.eval.Evaluator;
+import org.parry.eval.Provenance;
+import org.parry.eval.SanityCheck;
+import org.parry.eval.SanityChecks;
+import org.parry.eval.Suite;
+import org.parry.model.Classifier;
+import org.parry.model.Models;
+import org.parry.norm.Norm;
+import org.parry.report.ReportWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code parry evaluate}: the robustness report. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = "Evaluate a model's robustness with an attack suite and write a report.")
+final class EvaluateCommand implements Callable<Integer> {
+
+    @Mixin
+    DataOptions data;
+
+    @Option(names = "--model", required = true, description = "A saved Parry model directory or a TorchScript .pt file.")
+    Path model;
+
+    @Option(names = "--split", defaultValue = "test", description = "train or test (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--suite", defaultValue = "quick",
+            description = "quick, autoattack, autoattack-plus, autoattack-rand, full, or a list such as fgsm,pgd (default: ${DEFAULT-VALUE}).")
+    String suite;
+
+    @Option(names = "--norm", defaultValue = "linf", description = "linf or l2 (default: ${DEFAULT-VALUE}).")
+    String norm;
+
+    @Option(names = "--eps", split = ",", defaultValue = "0.1", description = "One or more budgets, e.g. 0.05,0.1,0.2 (default: ${DEFAULT-VALUE}).")
+    float[] epsilons;
+
+    @Option(names = "--report", defaultValue = "report", description = "Directory of the report (default: ${DEFAULT-VALUE}).")
+    Path reportDirectory;
+
+    @Option(names = "--resume", description = "Continue an interrupted evaluation from its journal in the report directory.")
+    boolean resume;
+
+    @Override
+    public Integer call() throws Exception {
+        ImageDataset images = data.load(Split.parse(split));
+        EvaluationSettings settings = new EvaluationSettings(Suite.parse(suite), Norm.parse(norm),
+                epsilons, data.seed, data.batchSize);
+        try (Classifier classifier = Models.load(model, images.imageShape())) {
+            EvaluationReport report = evaluate(classifier, model, images, settings, reportDirectory, resume);
+            EvaluationSummary.print(report, System.out);
+            System.out.println("report: " + reportDirectory.resolve("index.html"));
+        }
+        return 0;
+    }
+
+    /** Runs the protocol and the checks, writes the report, returns it. */
+    static EvaluationReport evaluate(Classifier classifier, Path modelPath, ImageDataset images,
+            EvaluationSettings settings, Path directory, boolean resume) throws java.io.IOException {
+        String started = Instant.now().toString();
+        Evaluator.Run run = new Evaluator(settings, new EvaluationProgress())
+                .run(classifier, images, directory, resume);
+        System.err.println("running the sanity checks...");
+        List<SanityCheck> checks = SanityChecks.run(classifier, images, settings, run);
+        Provenance provenance = Provenance.of(settings.seed(), modelPath, images.name(),
+                images.sha256(), started, Instant.now().toString());
+        EvaluationReport report = EvaluationReport.of(run, settings, images, checks, provenance);
+        ReportWriter.write(directory, report, run, images);
+        return report;
+    }
+}
