@@ -1,0 +1,71 @@
+package org.parry.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parry.data.ImageDataset;
+import org.parry.model.BlockClassifier;
+import org.parry.model.Classifier;
+import org.parry.model.DifferentiableClassifier;
+import org.parry.norm.Norm;
+import org.parry.testing.TestModels;
+
+/** The checks catch gradient masking and pass an honest model. */
+class SanityChecksTest {
+
+    private static Map<String, SanityCheck> check(Classifier model, Path dir) throws IOException {
+        ImageDataset data = TestModels.syntheticTest().first(60);
+        EvaluationSettings settings = new EvaluationSettings(Suite.parse("fgsm,pgd"), Norm.LINF,
+                new float[] {0.1f}, 3, 32);
+        Evaluator.Run run = new Evaluator(settings, EvaluationListener.NONE).run(model, data, dir, false);
+        List<SanityCheck> checks = SanityChecks.run(model, data, settings, run);
+        return checks.stream().collect(Collectors.toMap(SanityCheck::id, Function.identity()));
+    }
+
+    /** The trained synthetic CNN behind x ↦ round(4x)/4: zero input gradients almost everywhere. */
+    private static final class Quantized extends DifferentiableClassifier {
+        private final BlockClassifier plain = TestModels.syntheticCnn();
+
+        Quantized() {
+            super("quantized", TestModels.syntheticCnn().inputShape(), 10);
+        }
+
+        @Override
+        protected NDArray forward(NDArray x, boolean forGradient) {
+            NDArray quantized = x.mul(4f).round().div(4f);
+            return plain.block().forward(plain.parameterStore(), new NDList(quantized), false)
+                    .singletonOrThrow();
+        }
+    }
+
+    @Test
+    void quantizedInputMasksGradientsAndTheChecksSaySo(@TempDir Path dir) throws IOException {
+        try (Quantized quantized = new Quantized()) {
+            Map<String, SanityCheck> checks = check(quantized, dir);
+            assertThat(checks.get("gradient-health").status()).as(checks.get("gradient-health").explanation())
+                    .isEqualTo(SanityCheck.Status.FAIL);
+            assertThat(checks.get("white-vs-black-box").status())
+                    .as(checks.get("white-vs-black-box").explanation()).isEqualTo(SanityCheck.Status.FAIL);
+        }
+    }
+
+    @Test
+    void anHonestModelPassesThem(@TempDir Path dir) throws IOException {
+        Map<String, SanityCheck> checks = check(TestModels.syntheticCnn(), dir);
+        for (String id : List.of("feasibility", "silent-success", "logits", "determinism",
+                "gradient-health", "white-vs-black-box", "unbounded-attack", "iterative-vs-single-step")) {
+            assertThat(checks.get(id).status()).as(id + ": " + checks.get(id).explanation())
+                    .isEqualTo(SanityCheck.Status.PASS);
+        }
+        checks.values().forEach(c -> System.err.println(c.id() + " " + c.status() + ": " + c.explanation()));
+    }
+}
