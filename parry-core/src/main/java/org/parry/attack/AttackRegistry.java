@@ -47,14 +47,85 @@ public final class AttackRegistry {
                             .optSeed(o.seed())
                             .build();
                 });
-        // carlini-wagner: cw-l2, cw-linf, cw-l0 register here
-        // deepfool, apgd-ce, apgd-dlr, apgd-t, alt-pgd register here
+        register("cw-l2", "Carlini-Wagner L2 (2017): tanh box, Adam, per-sample binary search on c;"
+                + " 9 binary steps x 1000 steps", o -> {
+                    CwL2 d = CwL2.builder().build();
+                    return CwL2.builder()
+                            .optBinarySteps(o.getInt("binarySteps", d.binarySteps()))
+                            .optSteps(o.steps(d.steps()))
+                            .optLearningRate(o.getFloat("lr", d.learningRate()))
+                            .optConfidence(o.getFloat("confidence", d.confidence()))
+                            .optInitialConst(o.getFloat("initialConst", d.initialConst()))
+                            .optAbortEarly(o.getBoolean("abortEarly", d.abortEarly()))
+                            .build();
+                });
+        register("cw-linf", "Carlini-Wagner Linf (2017): shrinking threshold tau, c from 1e-5 x2"
+                + " to 20; slow", o -> {
+                    CwLinf d = CwLinf.builder().build();
+                    return CwLinf.builder()
+                            .optSteps(o.steps(d.steps()))
+                            .optLearningRate(o.getFloat("lr", d.learningRate()))
+                            .optConfidence(o.getFloat("confidence", d.confidence()))
+                            .optInitialConst(o.getFloat("initialConst", d.initialConst()))
+                            .optLargestConst(o.getFloat("largestConst", d.largestConst()))
+                            .optConstFactor(o.getFloat("constFactor", d.constFactor()))
+                            .optDecreaseFactor(o.getFloat("decreaseFactor", d.decreaseFactor()))
+                            .optAbortEarly(o.getBoolean("abortEarly", d.abortEarly()))
+                            .build();
+                });
+        register("cw-l0", "Carlini-Wagner L0 (2017): iterative pixel freezing, c from 1e-3 x2 to"
+                + " 2e6; very slow", o -> {
+                    CwL0 d = CwL0.builder().build();
+                    return CwL0.builder()
+                            .optSteps(o.steps(d.steps()))
+                            .optLearningRate(o.getFloat("lr", d.learningRate()))
+                            .optConfidence(o.getFloat("confidence", d.confidence()))
+                            .optInitialConst(o.getFloat("initialConst", d.initialConst()))
+                            .optLargestConst(o.getFloat("largestConst", d.largestConst()))
+                            .optConstFactor(o.getFloat("constFactor", d.constFactor()))
+                            .optAbortEarly(o.getBoolean("abortEarly", d.abortEarly()))
+                            .build();
+                });
+        register("deepfool", "minimal perturbation across the nearest linearized boundary"
+                + " (Moosavi-Dezfooli et al. 2016): l2 or linf, 50 steps, overshoot 0.02",
+                o -> new DeepFool(o.norm(), o.steps(50), o.getFloat("overshoot", 0.02f),
+                        o.getInt("candidates", 10)));
+        register("apgd-ce", "auto-PGD on cross-entropy (Croce & Hein 2020): 100 steps,"
+                + " per-sample step-size halving",
+                o -> Apgd.builder(o.norm(), o.epsilon("apgd-ce")).optLoss(AttackLoss.CE)
+                        .optSteps(o.steps(100)).optRestarts(o.getInt("restarts", 1))
+                        .optRho(o.getFloat("rho", 0.75f)).optSeed(o.seed()).build());
+        register("apgd-dlr", "auto-PGD on the DLR loss (Croce & Hein 2020); needs >= 3 classes",
+                o -> Apgd.builder(o.norm(), o.epsilon("apgd-dlr")).optLoss(AttackLoss.DLR)
+                        .optSteps(o.steps(100)).optRestarts(o.getInt("restarts", 1))
+                        .optRho(o.getFloat("rho", 0.75f)).optSeed(o.seed()).build());
+        register("apgd-t", "auto-PGD on targeted DLR toward the 2nd..10th clean classes"
+                + " (Croce & Hein 2020); needs >= 4 classes",
+                o -> ApgdTargeted.builder(o.norm(), o.epsilon("apgd-t")).optSteps(o.steps(100))
+                        .optTargets(o.getInt("targets", 9)).optRestarts(o.getInt("restarts", 1))
+                        .optRho(o.getFloat("rho", 0.75f)).optSeed(o.seed()).build());
+        register("alt-pgd", "linf PGD alternating its loss ce -> cw -> dlr (Antoniou et al. 2022);"
+                + " alpha=eps/4, 100 steps",
+                o -> {
+                    float epsilon = o.epsilon("alt-pgd");
+                    if (o.norm() != null && o.norm() != Norm.LINF) {
+                        throw new IllegalArgumentException("alt-pgd is a linf attack, got norm "
+                                + o.norm().id() + "; use pgd or apgd-ce for " + o.norm().id());
+                    }
+                    return new AlternatingPgd(epsilon, o.getFloat("stepSize", epsilon / 4f),
+                            o.steps(100), o.getInt("restarts", 1),
+                            AlternatingPgd.parseLosses(o.getString("losses", "ce,cw,dlr")), o.seed());
+                });
         register("hypocritical", "false-friend perturbation that makes mistakes correct (Tao et al. 2022)",
                 o -> {
                     float epsilon = o.epsilon("hypocritical");
                     return new Hypocritical(o.norm(), epsilon, o.getFloat("stepSize", epsilon / 4f),
                             o.steps(20), o.getInt("restarts", 1), o.seed());
                 });
+        register("square", "Square attack (Andriushchenko et al. 2020): black-box random search on"
+                + " the margin, linf or l2; 5000 queries, p_init 0.8",
+                o -> new Square(o.norm(), o.epsilon("square"), o.steps(5000),
+                        o.getFloat("pInit", 0.8f), o.getInt("restarts", 1), o.seed()));
     }
 
     private AttackRegistry() {}

@@ -1,6 +1,7 @@
 package org.parry.attack;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -69,7 +70,9 @@ public record AttackResult(float[] adversarial, Shape shape, boolean[] success, 
     private static AttackResult judge(CountingClassifier model, NDArray x, NDArray feasible,
             Criterion criterion, long startNanos) {
         try (NDManager scope = x.getManager().newSubManager()) {
-            scope.tempAttachAll(x, feasible);
+            NDList inputs = new NDList(x, feasible);
+            inputs.addAll(criterion.arrays());
+            scope.tempAttachAll(Batches.distinct(inputs));
             NDArray logits = model.logits(feasible);
             boolean[] success = criterion.isAdversarial(logits).toBooleanArray();
             int[] predictions = logits.argMax(1).toType(DataType.INT32, false).toIntArray();

@@ -76,7 +76,7 @@ final class IterativeGradientAttack {
             }
             try (NDManager scope = caller.newSubManager()) {
                 scope.tempAttachAll(x, result);
-                scope.tempAttachAll(distinct(criterion.arrays()));
+                scope.tempAttachAll(Batches.distinct(criterion.arrays()));
                 Active active = new Active();
                 active.positions = scope.create(remaining);
                 active.clean = x.get(active.positions);
@@ -85,6 +85,9 @@ final class IterativeGradientAttack {
                 for (int step = 0; step <= steps && active.positions.size() > 0; step++) {
                     try (NDManager stepScope = scope.newSubManager()) {
                         active.iterate.attach(stepScope);
+                        NDList inputs = new NDList(active.positions, active.clean);
+                        inputs.addAll(active.criterion.arrays());
+                        stepScope.tempAttachAll(Batches.distinct(inputs));
                         NDArray logits;
                         NDArray next;
                         if (step < steps) {
@@ -122,17 +125,6 @@ final class IterativeGradientAttack {
         }
         result.attach(caller);
         return result;
-    }
-
-    /** The arrays without repeats (attaching one array twice would hand it to the wrong owner). */
-    private static NDList distinct(NDList arrays) {
-        NDList unique = new NDList();
-        for (NDArray array : arrays) {
-            if (unique.stream().noneMatch(seen -> seen == array)) {
-                unique.add(array);
-            }
-        }
-        return unique;
     }
 
     /** Indices i with flags[i] == value. */
