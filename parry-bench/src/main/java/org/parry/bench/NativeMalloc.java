@@ -1,0 +1,47 @@
+package org.parry.bench;
+
+import com.sun.jna.Function;
+import com.sun.jna.NativeLibrary;
+
+/**
+ * Optional glibc allocator tuning for {@code --malloc-tuning}. PyTorch allocates every
+ * activation of a step with {@code malloc} and frees it when the step's manager closes. With
+ * glibc's defaults, blocks of several MiB (a 128x32x28x28 float activation is 12.8 MB) are often
+ * mapped and unmapped, or trimmed from the heap top, every step, so each step page-faults its
+ * whole working set in again and the kernel zeroes it (about 11,000 page faults per madry-cnn
+ * batch on the reference machine). Raising the mmap threshold to its maximum (32 MiB) and the
+ * trim threshold to 1 GiB keeps freed memory in the process for reuse: about ten times fewer page
+ * faults and 10-30% more gradient throughput, at the price of RSS staying at the peak working set.
+ *
+ * <p>The same effect without code: start the JVM with {@code MALLOC_MMAP_THRESHOLD_=33554432
+ * MALLOC_TRIM_THRESHOLD_=1073741824} in the environment.
+ */
+public final class NativeMalloc {
+
+    private static final int M_TRIM_THRESHOLD = -1;
+    private static final int M_MMAP_THRESHOLD = -3;
+    /** glibc refuses larger mmap thresholds on 64-bit (HEAP_MAX_SIZE / 2). */
+    public static final int MMAP_THRESHOLD = 32 * 1024 * 1024;
+    public static final int TRIM_THRESHOLD = 1024 * 1024 * 1024;
+
+    private NativeMalloc() {}
+
+    /**
+     * Calls {@code mallopt} for both thresholds.
+     *
+     * @return a description of what was done, or why it was not (not glibc, no JNA)
+     */
+    public static String keepFreedMemory() {
+        try {
+            Function mallopt = NativeLibrary.getInstance("c").getFunction("mallopt");
+            int mmap = mallopt.invokeInt(new Object[] {M_MMAP_THRESHOLD, MMAP_THRESHOLD});
+            int trim = mallopt.invokeInt(new Object[] {M_TRIM_THRESHOLD, TRIM_THRESHOLD});
+            if (mmap != 1 || trim != 1) {
+                return "mallopt refused (mmap threshold " + mmap + ", trim threshold " + trim + ")";
+            }
+            return "glibc mmap threshold 32 MiB, trim threshold 1 GiB";
+        } catch (RuntimeException | LinkageError e) {
+            return "not available: " + e;
+        }
+    }
+}

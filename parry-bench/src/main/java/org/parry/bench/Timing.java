@@ -1,0 +1,62 @@
+package org.parry.bench;
+
+/**
+ * Times an operation the same way for every benchmark: a warm-up, a calibration that picks how
+ * many operations one repetition runs (so that it lasts about {@code targetSeconds}), then
+ * {@code repetitions} timed repetitions. The result is the wall-clock time per operation of each
+ * repetition ({@link System#nanoTime()}); PyTorch on CPU runs each operator synchronously, so
+ * the time covers the native work.
+ *
+ * @param warmupOps operations run and discarded before timing (JIT, allocator, oneDNN caches)
+ * @param repetitions timed repetitions; their median and spread are reported
+ * @param targetSeconds the approximate length of one repetition
+ */
+public record Timing(int warmupOps, int repetitions, double targetSeconds) {
+
+    /** One repetition's operation count is never larger than this. */
+    private static final int MAX_OPS_PER_REPETITION = 100_000;
+
+    public Timing {
+        if (warmupOps < 1 || repetitions < 1 || !(targetSeconds > 0)) {
+            throw new IllegalArgumentException("warm-up, repetitions and target must be positive");
+        }
+    }
+
+    /** One benchmarked operation; it must release everything it allocates. */
+    @FunctionalInterface
+    public interface Operation {
+        void run() throws Exception;
+    }
+
+    /** The outcome: seconds per operation for each repetition, and how many operations each ran. */
+    public record Result(Stats secondsPerOp, int opsPerRepetition) {
+
+        /** {@code work} units per second (work per operation / time per operation), per repetition. */
+        public Stats rate(double workPerOp) {
+            return secondsPerOp.reciprocal().scale(workPerOp);
+        }
+    }
+
+    /** Warms up, calibrates and measures {@code operation}. */
+    public Result measure(Operation operation) throws Exception {
+        long warmupStart = 0;
+        for (int i = 0; i < warmupOps; i++) {
+            if (i == warmupOps / 2) {
+                warmupStart = System.nanoTime();
+            }
+            operation.run();
+        }
+        int calibrated = warmupOps - warmupOps / 2;
+        double estimate = Math.max((System.nanoTime() - warmupStart) / 1e9 / calibrated, 1e-9);
+        int ops = (int) Math.max(1, Math.min(MAX_OPS_PER_REPETITION, Math.round(targetSeconds / estimate)));
+        double[] seconds = new double[repetitions];
+        for (int r = 0; r < repetitions; r++) {
+            long start = System.nanoTime();
+            for (int i = 0; i < ops; i++) {
+                operation.run();
+            }
+            seconds[r] = (System.nanoTime() - start) / 1e9 / ops;
+        }
+        return new Result(Stats.of(seconds), ops);
+    }
+}
