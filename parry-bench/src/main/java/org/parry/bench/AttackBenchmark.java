@@ -1,0 +1,116 @@
+package org.parry.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.parry.attack.AttackOptions;
+import org.parry.attack.AttackRegistry;
+import org.parry.attack.AttackResult;
+import org.parry.criterion.Misclassification;
+import org.parry.loss.CrossEntropyLoss;
+import org.parry.model.BlockClassifier;
+import org.parry.norm.Norm;
+
+/**
+ * Attack overhead, measured side by side with the raw pass it is built on:
+ * <ul>
+ *   <li>PGD-40 (L∞, ε = 1e-4 on a fresh model and its own predictions as labels, so no sample
+ *       is broken, per-sample early stop never triggers, and all 40 steps run) on
+ *       {@code small-cnn} and {@code madry-cnn} at batch 256: images × steps per second, against
+ *       the fwd+bwd rate of {@code lossGradient} at the same batch measured in the same run;
+ *       overhead = 1 - attack rate / raw rate (target ≤ 10%);
+ *   <li>C&W-L2 with 9 binary steps × 1000 iterations on 100 images of {@code small-cnn}
+ *       ({@code --quick}: 2 × 100): seconds, gradients, and process RSS before and after.
+ * </ul>
+ */
+public final class AttackBenchmark implements Benchmark {
+
+    private static final int BATCH = 256;
+    private static final int STEPS = 40;
+
+    @Override
+    public String name() {
+        return "attack";
+    }
+
+    @Override
+    public String description() {
+        return "PGD-40 throughput vs raw fwd+bwd (batch " + BATCH + "), C&W-L2 9x1000 on 100 images";
+    }
+
+    @Override
+    public Map<String, Object> run(BenchContext context) throws Exception {
+        Table table = new Table("model", "raw fwd+bwd images/s", "PGD-40 images*steps/s", "overhead");
+        List<Map<String, Object>> pgd = new ArrayList<>();
+        for (String model : GradientBenchmark.MODELS) {
+            try (BlockClassifier classifier = Models.initialized(model, Models.MNIST, 10, 42);
+                    NDManager data = NDManager.newBaseManager()) {
+                NDArray x = data.randomUniform(0f, 1f, new Shape(BATCH).addAll(Models.MNIST));
+                NDArray y = classifier.logits(x).argMax(1).toType(DataType.INT64, false);
+                Timing.Result raw = context.timing(3).measure(() -> {
+                    try (NDManager step = data.newSubManager()) {
+                        step.tempAttachAll(x, y);
+                        classifier.lossGradient(x, y, CrossEntropyLoss.get());
+                    }
+                });
+                var attack = AttackRegistry.create("pgd", new AttackOptions(Norm.LINF, 1e-4f,
+                        STEPS, 0, Map.of("randomStart", "false")));
+                Timing.Result attacked = context.timing(1).measure(() -> {
+                    AttackResult result = attack.run(classifier, x, new Misclassification(y));
+                    if (result.gradients() != (long) BATCH * STEPS) {
+                        throw new IllegalStateException("PGD stopped early: " + result.gradients()
+                                + " gradients; the benchmark needs every sample to stay robust");
+                    }
+                });
+                double rawRate = raw.rate(BATCH).median();
+                double attackRate = attacked.rate((double) BATCH * STEPS).median();
+                double overhead = 1 - attackRate / rawRate;
+                table.row(model, String.format("%.0f", rawRate), String.format("%.0f", attackRate),
+                        String.format("%.1f%%", 100 * overhead));
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("model", model);
+                entry.put("raw_images_per_second", raw.rate(BATCH).toJson());
+                entry.put("pgd40_image_steps_per_second", attacked.rate((double) BATCH * STEPS).toJson());
+                entry.put("overhead", overhead);
+                pgd.add(entry);
+            }
+        }
+        table.print(context.out());
+        context.out().println("  target: PGD overhead <= 10% of the raw fwd+bwd rate");
+
+        int binarySteps = context.quick() ? 2 : 9;
+        int steps = context.quick() ? 100 : 1000;
+        Map<String, Object> cw = new LinkedHashMap<>();
+        try (BlockClassifier classifier = Models.initialized("small-cnn", Models.MNIST, 10, 42);
+                NDManager data = NDManager.newBaseManager()) {
+            NDArray x = data.randomUniform(0f, 1f, new Shape(100).addAll(Models.MNIST));
+            NDArray y = classifier.logits(x).argMax(1).toType(DataType.INT64, false);
+            var attack = AttackRegistry.create("cw-l2", new AttackOptions(Norm.L2, null, steps, 0,
+                    Map.of("binarySteps", Integer.toString(binarySteps), "abortEarly", "false")));
+            double rssBefore = ProcessMemory.mib(ProcessMemory.residentBytes());
+            long start = System.nanoTime();
+            AttackResult result = attack.run(classifier, x, new Misclassification(y));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            double rssAfter = ProcessMemory.mib(ProcessMemory.residentBytes());
+            context.out().printf("C&W-L2 %d x %d on 100 images (small-cnn): %.1f s, %d gradients,"
+                    + " %d/100 succeeded, RSS %.1f -> %.1f MiB%n", binarySteps, steps, seconds,
+                    result.gradients(), result.successes(), rssBefore, rssAfter);
+            cw.put("binary_steps", binarySteps);
+            cw.put("steps", steps);
+            cw.put("seconds", seconds);
+            cw.put("gradients", result.gradients());
+            cw.put("successes", result.successes());
+            cw.put("rss_mib_before", rssBefore);
+            cw.put("rss_mib_after", rssAfter);
+        }
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("pgd", pgd);
+        json.put("cw_l2", cw);
+        return json;
+    }
+}
