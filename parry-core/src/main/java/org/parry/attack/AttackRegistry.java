@@ -126,6 +126,19 @@ public final class AttackRegistry {
                 + " the margin, linf or l2; 5000 queries, p_init 0.8",
                 o -> new Square(o.norm(), o.epsilon("square"), o.steps(5000),
                         o.getFloat("pInit", 0.8f), o.getInt("restarts", 1), o.seed()));
+        register("fab", "fast adaptive boundary attack (Croce & Hein 2020): minimum-norm, or"
+                + " bounded with --eps; l2 or linf, 100 steps, K-1 gradients per step",
+                o -> Fab.builder(o.norm()).optEpsilon(o.epsilonOr(Float.NaN))
+                        .optSteps(o.steps(100)).optRestarts(o.getInt("restarts", 1))
+                        .optAlphaMax(o.getFloat("alphaMax", 0.1f)).optEta(o.getFloat("eta", 1.05f))
+                        .optBeta(o.getFloat("beta", 0.9f)).optSeed(o.seed()).build());
+        register("fab-t", "FAB toward the boundaries of the 2nd..10th clean classes (Croce & Hein"
+                + " 2020), one gradient per step; minimum-norm, or bounded with --eps",
+                o -> Fab.builder(o.norm()).optTargeted(true).optEpsilon(o.epsilonOr(Float.NaN))
+                        .optTargets(o.getInt("targets", 9)).optSteps(o.steps(100))
+                        .optRestarts(o.getInt("restarts", 1))
+                        .optAlphaMax(o.getFloat("alphaMax", 0.1f)).optEta(o.getFloat("eta", 1.05f))
+                        .optBeta(o.getFloat("beta", 0.9f)).optSeed(o.seed()).build());
     }
 
     private AttackRegistry() {}

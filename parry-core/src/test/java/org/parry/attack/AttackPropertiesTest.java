@@ -62,7 +62,9 @@ class AttackPropertiesTest {
             entry(new Case("apgd-dlr", Norm.LINF, 0.2f, 10, Map.of(), false, Double.NaN)),
             entry(new Case("apgd-t", Norm.LINF, 0.2f, 10, Map.of("targets", "2"), false, Double.NaN)),
             entry(new Case("alt-pgd", Norm.LINF, 0.2f, 9, Map.of(), true, Double.NaN)),
-            entry(new Case("square", Norm.LINF, 0.2f, 200, Map.of(), true, 0.8)));
+            entry(new Case("square", Norm.LINF, 0.2f, 200, Map.of(), true, 0.8)),
+            entry(new Case("fab", Norm.L2, Float.NaN, 10, Map.of(), true, Double.NaN)),
+            entry(new Case("fab-t", Norm.LINF, 0.2f, 10, Map.of("targets", "2"), true, Double.NaN)));
 
     /** Score-based attacks: logits only, no gradients, and they run on black-box models. */
     private static final java.util.Set<String> BLACK_BOX = java.util.Set.of("square");
