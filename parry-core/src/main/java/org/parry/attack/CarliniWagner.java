@@ -54,7 +54,8 @@ final class CarliniWagner {
      * @param constants [M] per-sample c, in the order of the batch
      */
     static LogitLoss hinge(NDArray constants, float confidence, boolean targeted) {
-        // The uncapped margin, positive when adversarial: z_t - max_{j≠t} z_j or max_{j≠y} z_j - z_y.
+        // The uncapped margin, positive when adversarial:
+        // z_t - max_{j≠t} z_j (targeted) or max_{j≠y} z_j - z_y.
         CarliniWagnerLoss margin = new CarliniWagnerLoss(Float.POSITIVE_INFINITY, targeted);
         return new LogitLoss() {
             @Override
@@ -151,7 +152,7 @@ final class CarliniWagner {
         return a.reshape(a.getShape().get(0), -1).max(new int[] {1});
     }
 
-    /** Writes {@code values} into the rows {@code index} (int64 [R]) of {@code target}, in place. */
+    /** Writes {@code values} into rows {@code index} (int64 [R]) of {@code target}, in place. */
     static void setRows(NDArray target, NDArray index, NDArray values) {
         target.set(new NDIndex("{}", index), values);
     }

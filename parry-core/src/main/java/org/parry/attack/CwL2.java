@@ -39,6 +39,14 @@ import org.parry.norm.Norm;
  * sample's path never depends on its batch) plus 2(x' - x), chained through dx'/dw =
  * (1 - tanh²(w)) / 2. Cost: up to binarySteps · steps gradient passes per sample.
  *
+ * <p>Two limits of the method, both seen on an affine model with known exact distances: f
+ * follows the largest other logit, so C&amp;W converges on that class's boundary, which is a few
+ * percent farther than the nearest one when a lower-scoring class is closer; and Adam's first
+ * step is learningRate · sign(g) in w whatever c is, about learningRate · sqrt(d) / 2 in L2 for d
+ * pixels, so a sample closer than that to the boundary is crossed at the first step for every c,
+ * the binary search drives c to 0, and that first iterate stays the result (lower
+ * {@code learningRate} to resolve such distances).
+ *
  * <p>Where Parry differs from the reference, and why: samples that are never adversarial return
  * the clean input (the reference returns an all-zero image), so that the result reports a failure
  * and not a large perturbation; the distance is to x itself (the reference measures it to
