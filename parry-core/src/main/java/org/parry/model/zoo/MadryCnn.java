@@ -1,13 +1,7 @@
 package org.parry.model.zoo;
 
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
-import ai.djl.nn.Blocks;
-import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.core.Linear;
-import ai.djl.nn.pooling.Pool;
 
 /**
  * The MNIST-challenge network of Madry et al., "Towards deep learning models resistant to
@@ -33,18 +27,6 @@ public final class MadryCnn implements Architecture {
 
     @Override
     public Block build(Shape inputShape, int numClasses, int width) {
-        return new SequentialBlock()
-                .add(Conv2d.builder().setKernelShape(new Shape(5, 5)).optPadding(new Shape(2, 2))
-                        .setFilters(width).build())
-                .add(Activation.reluBlock())
-                .add(Pool.maxPool2dBlock(new Shape(2, 2)))
-                .add(Conv2d.builder().setKernelShape(new Shape(5, 5)).optPadding(new Shape(2, 2))
-                        .setFilters(2 * width).build())
-                .add(Activation.reluBlock())
-                .add(Pool.maxPool2dBlock(new Shape(2, 2)))
-                .add(Blocks.batchFlattenBlock())
-                .add(Linear.builder().setUnits(1024).build())
-                .add(Activation.reluBlock())
-                .add(Linear.builder().setUnits(numClasses).build());
+        return TwoConvNet.build(5, width, 1024, numClasses);
     }
 }

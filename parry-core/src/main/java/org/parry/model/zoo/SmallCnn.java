@@ -1,13 +1,7 @@
 package org.parry.model.zoo;
 
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
-import ai.djl.nn.Blocks;
-import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.core.Linear;
-import ai.djl.nn.pooling.Pool;
 
 /**
  * The small CNN of Parry's Fashion-MNIST experiments: conv32-3x3 (same padding), ReLU, max-pool 2,
@@ -32,18 +26,6 @@ public final class SmallCnn implements Architecture {
 
     @Override
     public Block build(Shape inputShape, int numClasses, int width) {
-        return new SequentialBlock()
-                .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1))
-                        .setFilters(width).build())
-                .add(Activation.reluBlock())
-                .add(Pool.maxPool2dBlock(new Shape(2, 2)))
-                .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1))
-                        .setFilters(2 * width).build())
-                .add(Activation.reluBlock())
-                .add(Pool.maxPool2dBlock(new Shape(2, 2)))
-                .add(Blocks.batchFlattenBlock())
-                .add(Linear.builder().setUnits(128).build())
-                .add(Activation.reluBlock())
-                .add(Linear.builder().setUnits(numClasses).build());
+        return TwoConvNet.build(3, width, 128, numClasses);
     }
 }
