@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import org.parry.model.BlockClassifier;
 import org.parry.model.Normalization;
+import org.parry.model.zoo.ArchitectureOptions;
 import org.parry.model.zoo.ModelZoo;
 
 /**
@@ -31,7 +32,7 @@ public final class Models {
             int numClasses, long seed) {
         Engine.getInstance().setRandomSeed((int) seed);
         NDManager manager = NDManager.newBaseManager();
-        Block block = ModelZoo.build(architecture, inputShape, numClasses, 0,
+        Block block = ModelZoo.build(architecture, inputShape, numClasses, ArchitectureOptions.DEFAULT,
                 Normalization.identity((int) inputShape.get(0)));
         block.initialize(manager, DataType.FLOAT32, new Shape(1).addAll(inputShape));
         return new BlockClassifier(architecture, block, inputShape, numClasses, manager);

@@ -133,7 +133,7 @@ final class AttackCommand implements Callable<Integer> {
         Norm threat = norm == null ? Norm.LINF : Norm.parse(norm);
         TargetMode mode = targetMode(targetMode, targeted);
         Attack attack = AttackRegistry.create(attackName, new AttackOptions(threat, epsilon, steps,
-                data.seed, attackSettings(attackName, settings)));
+                data.seed, PrefixedSettings.parse("attack", attackName, settings)));
         Object attackNorm = attack.settings().get("norm");
         if (norm != null && attackNorm != null && !attackNorm.equals(threat.id())) {
             throw new IllegalArgumentException(attackName + " attacks in " + attackNorm + ", not "
@@ -224,30 +224,6 @@ final class AttackCommand implements Callable<Integer> {
             }
         }
         return tally;
-    }
-
-    /** {@code NAME.key=value} arguments as the attack's settings map (keys without the prefix). */
-    static Map<String, String> attackSettings(String attack, List<String> arguments) {
-        Map<String, String> settings = new LinkedHashMap<>();
-        for (String argument : arguments) {
-            int equals = argument.indexOf('=');
-            int dot = equals < 0 ? -1 : argument.lastIndexOf('.', equals);
-            if (equals < 0 || dot <= 0 || dot == equals - 1) {
-                throw new IllegalArgumentException("setting '" + argument + "' must look like "
-                        + attack + ".key=value, e.g. " + attack + ".steps=100");
-            }
-            String prefix = argument.substring(0, dot);
-            if (!prefix.equals(attack)) {
-                throw new IllegalArgumentException("setting '" + argument + "' is for attack '"
-                        + prefix + "', but --attack is '" + attack + "'; write " + attack
-                        + argument.substring(dot));
-            }
-            String key = argument.substring(dot + 1, equals);
-            if (settings.put(key, argument.substring(equals + 1)) != null) {
-                throw new IllegalArgumentException("setting " + attack + "." + key + " is given twice");
-            }
-        }
-        return settings;
     }
 
     private static TargetMode targetMode(String text, boolean targeted) {

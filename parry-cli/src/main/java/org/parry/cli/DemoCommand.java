@@ -13,6 +13,7 @@ import org.parry.norm.Norm;
 import org.parry.model.BlockClassifier;
 import org.parry.model.ModelCard;
 import org.parry.model.SavedModel;
+import org.parry.model.zoo.ArchitectureOptions;
 import org.parry.train.StandardObjective;
 import org.parry.train.TrainingJob;
 import org.parry.train.TrainingSettings;
@@ -56,8 +57,8 @@ final class DemoCommand implements Callable<Integer> {
             ImageDataset train = DataSets.load("fashion-mnist", dataDir, Split.TRAIN);
             System.err.println("training small-cnn on Fashion-MNIST (1 epoch, Adam)");
             TrainingSettings settings = TrainingSettings.builder().optSeed(seed).build();
-            TrainCommand.train(new TrainingJob("small-cnn", 0, train, test, settings,
-                    new StandardObjective(), modelDir), false);
+            TrainCommand.train(new TrainingJob("small-cnn", ArchitectureOptions.DEFAULT, train, test,
+                    settings, new StandardObjective(), null, modelDir), false);
         } else {
             System.err.println("reusing the model of an earlier demo in " + modelDir
                     + " (--retrain to train again)");

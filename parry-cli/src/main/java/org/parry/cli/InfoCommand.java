@@ -56,14 +56,21 @@ final class InfoCommand implements Callable<Integer> {
         if (SavedModel.isSavedModel(target.model)) {
             ModelCard card = SavedModel.readCard(target.model);
             info.put("kind", "Parry model (white-box)");
-            info.put("architecture", card.architecture() + (card.width() > 0 ? " width " + card.width() : ""));
+            info.put("architecture", card.architecture()
+                    + (card.width() > 0 ? " width " + card.width() : "")
+                    + (card.activation().equals("relu") ? "" : ", " + card.activation())
+                    + (card.firstStride() == 1 ? "" : ", first stride " + card.firstStride()));
+            info.put("defense", card.training().getOrDefault("defense",
+                    Map.of("name", card.training().getOrDefault("objective", "standard"))));
             info.put("input_shape", Arrays.toString(card.inputShape()));
             info.put("classes", card.classNames());
             info.put("normalization", "mean " + Arrays.toString(card.normalization().mean())
                     + ", std " + Arrays.toString(card.normalization().std()));
             info.put("dataset", card.dataset());
             info.put("dataset_sha256", card.datasetSha256());
-            info.put("training", card.training());
+            Map<String, Object> training = new LinkedHashMap<>(card.training());
+            training.keySet().removeAll(List.of("defense", "history"));
+            info.put("training", training);
             info.put("metrics", card.metrics());
             info.put("seed", card.seed());
             info.put("parry_version", card.parryVersion());

@@ -1,6 +1,11 @@
 package org.parry.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.IntStream;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -9,17 +14,24 @@ import org.parry.data.DataSets;
 import org.parry.data.ImageDataset;
 import org.parry.data.Split;
 import org.parry.model.ModelCard;
+import org.parry.defense.DefenseOptions;
+import org.parry.defense.DefenseRegistry;
+import org.parry.model.zoo.ArchitectureOptions;
 import org.parry.model.zoo.ModelZoo;
-import org.parry.train.StandardObjective;
+import org.parry.model.zoo.Nonlinearity;
+import org.parry.train.RobustnessMonitor;
 import org.parry.train.TrainingJob;
+import org.parry.train.TrainingObjective;
 import org.parry.train.TrainingSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** {@code parry train}: train a zoo architecture and save a self-describing model. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train a model-zoo architecture on a data set and save it with its model card.")
+        description = "Train a model-zoo architecture on a data set, with a defense if asked, and"
+                + " save it with its model card.")
 final class TrainCommand implements Callable<Integer> {
 
     /** {@code --n} cuts the training set; the test accuracy uses the whole test split. */
@@ -32,6 +44,36 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--width", defaultValue = "0", description = "Base width of the architecture (0 = its default).")
     int width;
+
+    @Option(names = "--activation", defaultValue = "relu",
+            description = "Activation: relu, softplus, silu, gelu or elu (default: ${DEFAULT-VALUE}).")
+    String activation;
+
+    @Option(names = "--first-stride", defaultValue = "1",
+            description = "Stride of the first convolution (default: ${DEFAULT-VALUE}).")
+    int firstStride;
+
+    @Option(names = "--defense", defaultValue = "standard",
+            description = "Training objective: standard, fgsm-mixed, pgd-at, fgsm-rs, fat, trades,"
+                    + " ensemble-at, distillation-teacher, distillation (default: ${DEFAULT-VALUE}).")
+    String defense;
+
+    @Option(names = "--eps", description = "L-inf radius of the defense's training attack (default: 0.1).")
+    Float epsilon;
+
+    @Option(names = "--monitor", negatable = true,
+            description = "Catastrophic-overfitting monitor: clean/FGSM/PGD accuracy on held-out"
+                    + " images after each epoch; on a collapse, stop and restore the best epoch"
+                    + " (default: on for fgsm-mixed and fgsm-rs).")
+    Boolean monitor;
+
+    @Option(names = "--monitor-size", defaultValue = "512",
+            description = "Training images held out for the monitor (default: ${DEFAULT-VALUE}).")
+    int monitorSize;
+
+    @Option(names = "--monitor-drop", defaultValue = "0.2",
+            description = "PGD-accuracy fall below the best epoch that counts as a collapse (default: ${DEFAULT-VALUE}).")
+    double monitorDrop;
 
     @Option(names = "--epochs", defaultValue = "1", description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
@@ -66,6 +108,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Write the results as JSON to this file.")
     Path json;
 
+    @Parameters(paramLabel = "NAME.key=value", arity = "0..*",
+            description = "Settings of the defense, e.g. pgd-at.steps=7 fgsm-rs.firstLayerPenalty=0.01.")
+    List<String> defenseSettings = new ArrayList<>();
+
+    /** Defenses whose single-step attack can collapse: the monitor is on unless --no-monitor. */
+    private static final Set<String> MONITORED_BY_DEFAULT = Set.of("fgsm-mixed", "fgsm-rs");
+
     @Override
     public Integer call() throws Exception {
         ModelZoo.get(architecture);
@@ -82,18 +131,78 @@ final class TrainCommand implements Callable<Integer> {
                 .optStepGamma(stepGamma)
                 .optSeed(data.seed)
                 .build();
+        ArchitectureOptions options = new ArchitectureOptions(width,
+                Nonlinearity.parse(activation), firstStride);
         ImageDataset train = data.load(Split.TRAIN);
         ImageDataset test = DataSets.load(data.dataset, data.dataDir, Split.TEST);
         Path out = output != null ? output : Path.of("runs", architecture + "-" + data.dataset);
-        ModelCard card = train(new TrainingJob(architecture, width, train, test, settings,
-                new StandardObjective(), out), resume);
-        System.out.printf(Locale.ROOT, "%s trained on %d %s images: test accuracy %.4f%nsaved to %s%n",
-                architecture, train.size(), train.name(), card.metrics().get("test_accuracy"), out);
+        Map<String, String> named = PrefixedSettings.parse("defense", defense, defenseSettings);
+        if (defense.equals("distillation") && !named.containsKey("teacher")) {
+            named.put("teacher", trainTeacher(options, train, test, settings, named, out).toString());
+        }
+        ModelCard card;
+        try (TrainingObjective objective = DefenseRegistry.create(defense,
+                new DefenseOptions(epsilon, named), train.imageShape())) {
+            RobustnessMonitor watch = monitor(objective, train);
+            ImageDataset trainOn = watch == null ? train : train.first(train.size() - monitorSize);
+            card = train(new TrainingJob(architecture, options, trainOn, test, settings, objective,
+                    watch, out), resume);
+        }
+        Double restored = card.metrics().get(RobustnessMonitor.RESTORED_EPOCH);
+        if (restored != null) {
+            System.out.printf(Locale.ROOT, "warning: catastrophic overfitting at epoch %d (held-out"
+                    + " PGD accuracy collapsed); training stopped and the weights of epoch %d were"
+                    + " restored%n", card.metrics().get("epochs_trained").intValue(),
+                    restored.intValue());
+        }
+        System.out.printf(Locale.ROOT, "%s (%s) trained on %s images: test accuracy %.4f%nsaved to %s%n",
+                architecture, defense, train.name(), card.metrics().get("test_accuracy"), out);
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("model", out.toString());
         results.put("card", card);
         JsonFile.write(json, results);
         return 0;
+    }
+
+    /**
+     * The monitor this run uses: on by default for single-step defenses, its radius the defense's
+     * (or {@code --eps}, or 0.1), its held-out images the last {@code --monitor-size} of the set.
+     */
+    private RobustnessMonitor monitor(TrainingObjective objective, ImageDataset train) {
+        boolean on = monitor != null ? monitor : MONITORED_BY_DEFAULT.contains(defense);
+        if (!on) {
+            return null;
+        }
+        if (monitorSize < 1 || monitorSize >= train.size()) {
+            throw new IllegalArgumentException("--monitor-size must be in 1.." + (train.size() - 1)
+                    + " (it is held out of the " + train.size() + " training images), got "
+                    + monitorSize);
+        }
+        Object radius = objective.settings().get("epsilon");
+        float monitorEpsilon = radius instanceof Number number ? number.floatValue()
+                : epsilon != null ? epsilon : DefenseRegistry.DEFAULT_EPSILON;
+        int[] heldOut = IntStream.range(train.size() - monitorSize, train.size()).toArray();
+        return new RobustnessMonitor(train.select(heldOut), monitorEpsilon, 10, monitorDrop);
+    }
+
+    /**
+     * Stage 1 of defensive distillation when no teacher is given: the same architecture trained
+     * at the student's temperature, saved in {@code <out>/teacher}.
+     */
+    private Path trainTeacher(ArchitectureOptions options, ImageDataset train, ImageDataset test,
+            TrainingSettings settings, Map<String, String> named, Path out) throws IOException {
+        Path teacher = out.resolve("teacher");
+        Map<String, String> teacherSettings = new LinkedHashMap<>();
+        if (named.containsKey("temperature")) {
+            teacherSettings.put("temperature", named.get("temperature"));
+        }
+        try (TrainingObjective objective = DefenseRegistry.create("distillation-teacher",
+                new DefenseOptions(null, teacherSettings), train.imageShape())) {
+            System.err.println("distillation: training the teacher first (" + teacher + ")");
+            train(new TrainingJob(architecture, options, train, test, settings, objective, null,
+                    teacher), resume);
+        }
+        return teacher;
     }
 
     static ModelCard train(TrainingJob job, boolean resume) throws java.io.IOException {

@@ -1,9 +1,14 @@
 package org.parry.model;
 
 import ai.djl.ndarray.types.Shape;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
+import org.parry.model.zoo.ArchitectureOptions;
+import org.parry.model.zoo.Nonlinearity;
 
 /**
  * Everything needed to rebuild and understand a saved Parry model, stored as {@code model.json}
@@ -13,12 +18,15 @@ import java.util.Objects;
  * @param format version of this file's layout
  * @param architecture model-zoo name, e.g. {@code small-cnn}
  * @param width the architecture's base width (0 = its default)
+ * @param activation the hidden layers' activation function ({@code relu} when absent)
+ * @param firstStride the first convolution's stride (1 when absent)
  * @param inputShape (C, H, W)
  * @param classNames one name per class
  * @param normalization the mean/std layer in front of the network
  * @param dataset the training data set's name
  * @param datasetSha256 SHA-256 of the training data (pixels and labels)
- * @param training the training settings, as written by the trainer
+ * @param training the training settings, the defense and its settings, and the per-epoch
+ *     history, as written by the training job
  * @param metrics measured results, e.g. {@code test_accuracy}
  * @param seed the training seed
  * @param parryVersion the Parry version that wrote the file
@@ -28,6 +36,8 @@ public record ModelCard(
         int format,
         String architecture,
         int width,
+        String activation,
+        int firstStride,
         int[] inputShape,
         List<String> classNames,
         Normalization normalization,
@@ -45,6 +55,8 @@ public record ModelCard(
     public ModelCard {
         Objects.requireNonNull(architecture, "architecture");
         Objects.requireNonNull(normalization, "normalization");
+        activation = activation == null ? Nonlinearity.RELU.id() : Nonlinearity.parse(activation).id();
+        firstStride = firstStride == 0 ? 1 : firstStride;
         if (inputShape == null || inputShape.length != 3) {
             throw new IllegalArgumentException("inputShape must be (C, H, W)");
         }
@@ -53,8 +65,14 @@ public record ModelCard(
         }
         inputShape = inputShape.clone();
         classNames = List.copyOf(classNames);
-        training = training == null ? Map.of() : Map.copyOf(training);
-        metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
+        training = training == null ? Map.of()
+                : Collections.unmodifiableMap(new LinkedHashMap<>(training));
+        metrics = metrics == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(metrics));
+    }
+
+    /** How the architecture is built: width, activation, first-layer stride. */
+    public ArchitectureOptions options() {
+        return new ArchitectureOptions(width, Nonlinearity.parse(activation), firstStride);
     }
 
     /** The input shape as a DJL shape. */
@@ -69,9 +87,19 @@ public record ModelCard(
 
     /** A copy with these metrics added (replacing equal keys). */
     public ModelCard withMetrics(Map<String, Double> more) {
-        Map<String, Double> merged = new java.util.TreeMap<>(metrics);
+        Map<String, Double> merged = new TreeMap<>(metrics);
         merged.putAll(more);
-        return new ModelCard(format, architecture, width, inputShape, classNames, normalization,
-                dataset, datasetSha256, training, merged, seed, parryVersion, createdAt);
+        return new ModelCard(format, architecture, width, activation, firstStride, inputShape,
+                classNames, normalization, dataset, datasetSha256, training, merged, seed,
+                parryVersion, createdAt);
+    }
+
+    /** A copy with one more entry in the training section (e.g. the per-epoch history). */
+    public ModelCard withTraining(String key, Object value) {
+        Map<String, Object> more = new LinkedHashMap<>(training);
+        more.put(key, value);
+        return new ModelCard(format, architecture, width, activation, firstStride, inputShape,
+                classNames, normalization, dataset, datasetSha256, more, metrics, seed,
+                parryVersion, createdAt);
     }
 }

@@ -164,7 +164,7 @@ public final class SavedModel {
     }
 
     private static Block build(ModelCard card) {
-        return ModelZoo.build(card.architecture(), card.shape(), card.numClasses(), card.width(),
+        return ModelZoo.build(card.architecture(), card.shape(), card.numClasses(), card.options(),
                 card.normalization());
     }
 

@@ -1,5 +1,7 @@
 package org.parry.train;
 
+import java.util.Map;
+
 /**
  * What one epoch of training measured.
  *
@@ -9,6 +11,12 @@ package org.parry.train;
  * @param learningRate the rate at the epoch's last step
  * @param seconds wall time of the epoch
  * @param imagesPerSecond training throughput
+ * @param statistics what the objective and the robustness monitor measured, by name
  */
 public record EpochMetrics(int epoch, double loss, double accuracy, double learningRate,
-        double seconds, double imagesPerSecond) {}
+        double seconds, double imagesPerSecond, Map<String, Double> statistics) {
+
+    public EpochMetrics {
+        statistics = statistics == null ? Map.of() : Map.copyOf(statistics);
+    }
+}

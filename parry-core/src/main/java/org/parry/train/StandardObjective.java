@@ -1,8 +1,6 @@
 package org.parry.train;
 
 import ai.djl.ndarray.NDArray;
-import java.util.function.UnaryOperator;
-import org.parry.data.Batch;
 import org.parry.loss.CrossEntropyLoss;
 
 /** Empirical risk minimization: the mean cross-entropy of the clean batch. */
@@ -14,8 +12,8 @@ public final class StandardObjective implements TrainingObjective {
     }
 
     @Override
-    public StepLoss loss(UnaryOperator<NDArray> network, Batch prepared) {
-        NDArray logits = network.apply(prepared.x());
+    public StepLoss loss(TrainingNetwork network, PreparedBatch prepared) {
+        NDArray logits = network.logits(prepared.x());
         NDArray loss = CrossEntropyLoss.get().perSample(logits, prepared.y()).mean();
         return new StepLoss(loss, logits, prepared.y());
     }

@@ -10,15 +10,23 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Predicate;
 import org.parry.data.Batch;
 import org.parry.data.ImageDataset;
 import org.parry.model.BlockClassifier;
+import org.parry.model.SavedModel;
 import org.parry.train.TrainingObjective.StepLoss;
 
 /**
@@ -38,15 +46,28 @@ public final class Trainer {
     private static final Predicate<Parameter> TRAINABLE = p ->
             p.getType() != Parameter.Type.RUNNING_MEAN && p.getType() != Parameter.Type.RUNNING_VAR;
 
+    private static final String BEST_WEIGHTS = "best.params";
+
     private final TrainingSettings settings;
     private final TrainingObjective objective;
     private final TrainingListener listener;
+    private final RobustnessMonitor monitor;
 
     public Trainer(TrainingSettings settings, TrainingObjective objective,
             TrainingListener listener) {
+        this(settings, objective, listener, null);
+    }
+
+    /**
+     * @param monitor measures robustness after every epoch and stops a collapsing run, restoring
+     *     its best epoch; null for none
+     */
+    public Trainer(TrainingSettings settings, TrainingObjective objective,
+            TrainingListener listener, RobustnessMonitor monitor) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.objective = Objects.requireNonNull(objective, "objective");
         this.listener = Objects.requireNonNull(listener, "listener");
+        this.monitor = monitor;
     }
 
     /**
@@ -54,7 +75,9 @@ public final class Trainer {
      *
      * @param checkpoints directory for per-epoch checkpoints, or null for none
      * @param resume continue from the checkpoint in {@code checkpoints} if there is one
-     * @return the metrics of every epoch, including those of a resumed run's earlier epochs
+     * @return the metrics of every epoch, including those of a resumed run's earlier epochs; when
+     *     the monitor stopped the run, the last entry says so and the model holds the best
+     *     epoch's weights
      */
     public List<EpochMetrics> fit(BlockClassifier model, ImageDataset data, Path checkpoints,
             boolean resume) throws IOException {
@@ -82,8 +105,12 @@ public final class Trainer {
             int batches = data.numBatches(settings.batchSize());
             listener.onStart(firstEpoch, settings.epochs(), batches);
             LearningRateSchedule schedule = LearningRateSchedule.of(settings);
-            for (int epoch = firstEpoch; epoch <= settings.epochs(); epoch++) {
+            Path best = bestWeights(checkpoints);
+            for (int epoch = firstEpoch; epoch <= settings.epochs() && !stopped(history); epoch++) {
                 EpochMetrics metrics = runEpoch(model, trainable, optimizer, schedule, data, epoch);
+                if (monitor != null) {
+                    metrics = monitored(model, metrics, history, best);
+                }
                 history.add(metrics);
                 if (checkpoints != null) {
                     new Checkpoint(epoch, settings, objective.name(), history)
@@ -91,15 +118,64 @@ public final class Trainer {
                 }
                 listener.onEpoch(metrics);
             }
+            if (stopped(history)) {
+                SavedModel.readWeights(block, model.manager(), best);
+            }
         } finally {
             block.freezeParameters(true);
         }
         return history;
     }
 
+    /**
+     * Adds the monitor's reading to an epoch's metrics, keeps the best epoch's weights in
+     * {@code best}, and marks a collapse (with the epoch to restore).
+     */
+    private EpochMetrics monitored(BlockClassifier model, EpochMetrics metrics,
+            List<EpochMetrics> history, Path best) throws IOException {
+        Map<String, Double> statistics = new LinkedHashMap<>(metrics.statistics());
+        Map<String, Double> reading = monitor.measure(model);
+        statistics.putAll(reading);
+        EpochMetrics bestEpoch = history.stream()
+                .filter(e -> e.statistics().containsKey(RobustnessMonitor.PGD))
+                .max(Comparator.comparingDouble(e -> e.statistics().get(RobustnessMonitor.PGD)))
+                .orElse(null);
+        double bestPgd = bestEpoch == null ? Double.NaN
+                : bestEpoch.statistics().get(RobustnessMonitor.PGD);
+        if (monitor.collapsed(reading, bestPgd)) {
+            statistics.put(RobustnessMonitor.COLLAPSED, 1.0);
+            statistics.put(RobustnessMonitor.RESTORED_EPOCH, (double) bestEpoch.epoch());
+        } else if (Double.isNaN(bestPgd) || reading.get(RobustnessMonitor.PGD) > bestPgd) {
+            Files.createDirectories(best.getParent());
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(best))) {
+                model.block().saveParameters(new DataOutputStream(out));
+            }
+        }
+        return new EpochMetrics(metrics.epoch(), metrics.loss(), metrics.accuracy(),
+                metrics.learningRate(), metrics.seconds(), metrics.imagesPerSecond(), statistics);
+    }
+
+    private static boolean stopped(List<EpochMetrics> history) {
+        return !history.isEmpty()
+                && history.get(history.size() - 1).statistics().containsKey(RobustnessMonitor.COLLAPSED);
+    }
+
+    private Path bestWeights(Path checkpoints) throws IOException {
+        if (monitor == null) {
+            return null;
+        }
+        Path directory = checkpoints != null ? checkpoints : Files.createTempDirectory("parry-best");
+        if (checkpoints == null) {
+            directory.toFile().deleteOnExit();
+            directory.resolve(BEST_WEIGHTS).toFile().deleteOnExit();
+        }
+        return directory.resolve(BEST_WEIGHTS);
+    }
+
     private EpochMetrics runEpoch(BlockClassifier model, List<Parameter> trainable,
             Optimizer optimizer, LearningRateSchedule schedule, ImageDataset data, int epoch) {
         Engine.getInstance().setRandomSeed(Long.hashCode(epochSeed(epoch)));
+        objective.startEpoch(epoch, settings.epochs());
         ImageDataset order = data.shuffled(epochSeed(epoch));
         int batches = order.numBatches(settings.batchSize());
         long start = System.nanoTime();
@@ -122,7 +198,7 @@ public final class Trainer {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         return new EpochMetrics(epoch, lossSum / seen, (double) correct / seen, rate, seconds,
-                seen / seconds);
+                seen / seconds, objective.epochStatistics());
     }
 
     private record StepResult(double loss, long correct) {}
@@ -132,12 +208,11 @@ public final class Trainer {
         Block block = model.block();
         ParameterStore store = model.parameterStore();
         block.freezeParameters(true);
-        Batch prepared = objective.prepare(model, batch);
+        PreparedBatch prepared = objective.prepare(model, batch);
         block.freezeParameters(false, TRAINABLE);
         StepLoss loss;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            loss = objective.loss(
-                    x -> block.forward(store, new NDList(x), true).singletonOrThrow(), prepared);
+            loss = objective.loss(network(block, store, trainable), prepared);
             collector.backward(loss.loss());
         }
         List<NDArray> weights = new ArrayList<>(trainable.size());
@@ -162,6 +237,28 @@ public final class Trainer {
             JniUtils.zeroGrad((PtNDArray) weight);
         }
         return new StepResult(lossValue, correct);
+    }
+
+    private static TrainingNetwork network(Block block, ParameterStore store,
+            List<Parameter> trainable) {
+        return new TrainingNetwork() {
+            @Override
+            public NDArray logits(NDArray x) {
+                return block.forward(store, new NDList(x), true).singletonOrThrow();
+            }
+
+            @Override
+            public NDArray firstLayerWeight() {
+                return trainable.stream()
+                        .filter(p -> p.getType() == Parameter.Type.WEIGHT)
+                        .filter(p -> p.getArray().getShape().dimension() == 4)
+                        .findFirst()
+                        .or(() -> trainable.stream()
+                                .filter(p -> p.getType() == Parameter.Type.WEIGHT).findFirst())
+                        .orElseThrow(() -> new IllegalStateException("the network has no weights"))
+                        .getArray();
+            }
+        };
     }
 
     private long epochSeed(int epoch) {

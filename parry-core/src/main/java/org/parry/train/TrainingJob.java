@@ -16,6 +16,7 @@ import org.parry.model.BlockClassifier;
 import org.parry.model.ModelCard;
 import org.parry.model.Normalization;
 import org.parry.model.SavedModel;
+import org.parry.model.zoo.ArchitectureOptions;
 import org.parry.model.zoo.ModelZoo;
 
 /**
@@ -24,21 +25,24 @@ import org.parry.model.zoo.ModelZoo;
  * accuracy, and save a self-describing model in {@code output}.
  *
  * @param architecture model-zoo name
- * @param width base width, 0 for the architecture's default
+ * @param options width, activation and first-layer stride of the architecture
  * @param train training data
  * @param test held-out data for the accuracy in the model card
  * @param settings training settings (the seed also seeds initialization)
  * @param objective what each step minimizes
+ * @param monitor the catastrophic-overfitting monitor, or null for none
  * @param output directory of the saved model
  */
-public record TrainingJob(String architecture, int width, ImageDataset train, ImageDataset test,
-        TrainingSettings settings, TrainingObjective objective, Path output) {
+public record TrainingJob(String architecture, ArchitectureOptions options, ImageDataset train,
+        ImageDataset test, TrainingSettings settings, TrainingObjective objective,
+        RobustnessMonitor monitor, Path output) {
 
     /** Where checkpoints go inside the output directory. */
     public static final String CHECKPOINT_DIRECTORY = "checkpoint";
 
     public TrainingJob {
         ModelZoo.get(architecture);
+        Objects.requireNonNull(options, "options");
         Objects.requireNonNull(train, "train");
         Objects.requireNonNull(test, "test");
         Objects.requireNonNull(settings, "settings");
@@ -60,18 +64,21 @@ public record TrainingJob(String architecture, int width, ImageDataset train, Im
             throws IOException {
         ModelCard card = card();
         try (BlockClassifier model = SavedModel.create(card, settings.seed())) {
-            List<EpochMetrics> history = new Trainer(settings, objective, listener)
+            List<EpochMetrics> history = new Trainer(settings, objective, listener, monitor)
                     .fit(model, train, output.resolve(CHECKPOINT_DIRECTORY), resume);
             EpochMetrics last = history.get(history.size() - 1);
             double seconds = history.stream().mapToDouble(EpochMetrics::seconds).sum();
             double accuracy = ConfusionMatrix.measure(model, test, 500, evaluation).accuracy();
-            ModelCard trained = card.withMetrics(Map.of(
-                    "test_accuracy", accuracy,
-                    "test_size", (double) test.size(),
-                    "train_loss", last.loss(),
-                    "train_accuracy", last.accuracy(),
-                    "train_seconds", seconds,
-                    "train_images_per_second", last.imagesPerSecond()));
+            Map<String, Double> metrics = new LinkedHashMap<>(last.statistics());
+            metrics.put("test_accuracy", accuracy);
+            metrics.put("test_size", (double) test.size());
+            metrics.put("train_loss", last.loss());
+            metrics.put("train_accuracy", last.accuracy());
+            metrics.put("train_seconds", seconds);
+            metrics.put("train_images_per_second", last.imagesPerSecond());
+            metrics.put("epochs_trained", (double) history.size());
+            ModelCard trained = card.withMetrics(metrics).withTraining("history", history.stream()
+                    .map(epoch -> SavedModel.json().convertValue(epoch, Map.class)).toList());
             SavedModel.save(output, model, trained);
             return trained;
         }
@@ -82,8 +89,15 @@ public record TrainingJob(String architecture, int width, ImageDataset train, Im
         Map<String, Object> training = new LinkedHashMap<>(
                 SavedModel.json().convertValue(settings, Map.class));
         training.put("objective", objective.name());
+        training.put("defense", Map.of("name", objective.name(), "settings", objective.settings()));
         training.put("train_size", train.size());
-        return new ModelCard(ModelCard.FORMAT, architecture, width,
+        if (monitor != null) {
+            training.put("monitor", Map.of("held_out", monitor.heldOut().size(),
+                    "epsilon", monitor.epsilon(), "pgd_steps", monitor.pgdSteps(),
+                    "drop", monitor.drop()));
+        }
+        return new ModelCard(ModelCard.FORMAT, architecture, options.width(),
+                options.activation().id(), options.firstStride(),
                 new int[] {(int) shape.get(0), (int) shape.get(1), (int) shape.get(2)},
                 train.classNames(), Normalization.of(train), train.name(), train.sha256(),
                 training, Map.of(), settings.seed(), Versions.parry(), Instant.now().toString());

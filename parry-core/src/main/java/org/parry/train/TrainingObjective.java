@@ -1,7 +1,7 @@
 package org.parry.train;
 
 import ai.djl.ndarray.NDArray;
-import java.util.function.UnaryOperator;
+import java.util.Map;
 import org.parry.data.Batch;
 import org.parry.model.Classifier;
 
@@ -14,28 +14,47 @@ import org.parry.model.Classifier;
  * evaluation mode and its parameters frozen: this is where an objective runs an attack (which
  * opens its own collector, one per process being PyTorch's limit). The trainer then opens the
  * training collector and calls {@link #loss} with the network in training mode.
+ *
+ * <p>Randomness must come from the batch manager's random functions (PyTorch's generator, which
+ * the trainer reseeds every epoch), so that a resumed run repeats an uninterrupted one.
  */
-public interface TrainingObjective {
+public interface TrainingObjective extends AutoCloseable {
 
     /** A short name for logs and model cards, e.g. {@code standard}. */
     String name();
 
+    /** Every setting, defaults included, as model cards and {@code parry info} show them. */
+    default Map<String, Object> settings() {
+        return Map.of();
+    }
+
+    /** Called before each epoch's first step, e.g. for schedules that depend on the epoch. */
+    default void startEpoch(int epoch, int epochs) {}
+
     /**
-     * Turns the data batch into what the loss sees, e.g. adversarial examples. The default keeps
-     * the batch. Arrays must be created in the batch's manager.
+     * Turns the data batch into what the loss sees, e.g. adds adversarial examples. The default
+     * keeps the batch. Arrays must be created in the batch's manager.
      *
      * @param model the model being trained, in evaluation mode, for attacks to use
      */
-    default Batch prepare(Classifier model, Batch batch) {
-        return batch;
+    default PreparedBatch prepare(Classifier model, Batch batch) {
+        return PreparedBatch.of(batch);
     }
 
+    /** The scalar loss of a prepared batch, computed with the network in training mode. */
+    StepLoss loss(TrainingNetwork network, PreparedBatch prepared);
+
     /**
-     * The scalar loss of a prepared batch.
-     *
-     * @param network forward pass in training mode: [N, C, H, W] pixels to [N, K] logits
+     * What the objective measured over the epoch so far (e.g. gradient passes per example), for
+     * the epoch's metrics. Reset by {@link #startEpoch}.
      */
-    StepLoss loss(UnaryOperator<NDArray> network, Batch prepared);
+    default Map<String, Double> epochStatistics() {
+        return Map.of();
+    }
+
+    /** Releases what the objective holds (e.g. source models); the default holds nothing. */
+    @Override
+    default void close() {}
 
     /**
      * @param loss scalar to minimize

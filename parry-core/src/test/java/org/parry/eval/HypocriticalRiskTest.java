@@ -41,7 +41,7 @@ class HypocriticalRiskTest {
     @Test
     void falseFriendsMakeAnUntrainedModelLookAccurate() {
         ImageDataset test = TestModels.syntheticTest();
-        ModelCard card = new ModelCard(ModelCard.FORMAT, "small-cnn", 8, new int[] {1, 28, 28},
+        ModelCard card = new ModelCard(ModelCard.FORMAT, "small-cnn", 8, "relu", 1, new int[] {1, 28, 28},
                 test.classNames(), Normalization.of(test), test.name(), null, null, null, 0, "t", null);
         try (BlockClassifier naive = SavedModel.create(card, 1);
                 NDManager manager = NDManager.newBaseManager()) {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SavedModelTest {
 
     static ModelCard card(String architecture) {
-        return new ModelCard(ModelCard.FORMAT, architecture, 8, new int[] {1, 28, 28},
+        return new ModelCard(ModelCard.FORMAT, architecture, 8, "relu", 1, new int[] {1, 28, 28},
                 List.of("a", "b", "c"), new Normalization(new float[] {0.3f}, new float[] {0.4f}),
                 "synthetic", "abc", Map.of("epochs", 1), Map.of("test_accuracy", 0.5), 7,
                 "test", "2026-01-01T00:00:00Z");
@@ -43,9 +43,9 @@ class SavedModelTest {
 
     @Test
     void normalizationIsPartOfTheModel(@TempDir Path dir) {
-        ModelCard identity = new ModelCard(ModelCard.FORMAT, "linear", 0, new int[] {1, 28, 28},
+        ModelCard identity = new ModelCard(ModelCard.FORMAT, "linear", 0, "relu", 1, new int[] {1, 28, 28},
                 List.of("a", "b"), Normalization.identity(1), "s", null, null, null, 7, "t", null);
-        ModelCard shifted = new ModelCard(ModelCard.FORMAT, "linear", 0, new int[] {1, 28, 28},
+        ModelCard shifted = new ModelCard(ModelCard.FORMAT, "linear", 0, "relu", 1, new int[] {1, 28, 28},
                 List.of("a", "b"), new Normalization(new float[] {0.5f}, new float[] {0.25f}),
                 "s", null, null, null, 7, "t", null);
         try (BlockClassifier plain = SavedModel.create(identity, 7);

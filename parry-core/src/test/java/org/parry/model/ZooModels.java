@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.engine.Engine;
+import org.parry.model.zoo.ArchitectureOptions;
 import org.parry.model.zoo.ModelZoo;
 
 /** Builds freshly initialized zoo models for tests. */
@@ -21,7 +22,7 @@ final class ZooModels {
             int width, long seed, DataType dataType) {
         Engine.getInstance().setRandomSeed((int) seed);
         NDManager manager = NDManager.newBaseManager();
-        Block block = ModelZoo.build(architecture, inputShape, numClasses, width,
+        Block block = ModelZoo.build(architecture, inputShape, numClasses, ArchitectureOptions.ofWidth(width),
                 Normalization.identity((int) inputShape.get(0)));
         block.initialize(manager, dataType, new Shape(1).addAll(inputShape));
         return new BlockClassifier(architecture, block, inputShape, numClasses, manager);

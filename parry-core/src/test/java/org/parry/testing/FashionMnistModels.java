@@ -41,7 +41,7 @@ public final class FashionMnistModels {
         if (smallCnn == null) {
             ImageDataset train = FashionMnist.load(Split.TRAIN);
             Shape shape = train.imageShape();
-            ModelCard card = new ModelCard(ModelCard.FORMAT, "small-cnn", 0,
+            ModelCard card = new ModelCard(ModelCard.FORMAT, "small-cnn", 0, "relu", 1,
                     new int[] {(int) shape.get(0), (int) shape.get(1), (int) shape.get(2)},
                     train.classNames(), Normalization.of(train), train.name(), train.sha256(), null,
                     null, 0, "test", null);

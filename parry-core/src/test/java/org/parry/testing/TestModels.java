@@ -28,7 +28,7 @@ public final class TestModels {
     public static synchronized BlockClassifier syntheticCnn() {
         if (syntheticCnn == null) {
             ImageDataset train = SyntheticDataset.generate(2000, 10, 1, 28, 28, 1);
-            ModelCard card = new ModelCard(ModelCard.FORMAT, "small-cnn", 8, new int[] {1, 28, 28},
+            ModelCard card = new ModelCard(ModelCard.FORMAT, "small-cnn", 8, "relu", 1, new int[] {1, 28, 28},
                     train.classNames(), Normalization.of(train), train.name(), null, null, null,
                     0, "test", null);
             BlockClassifier model = SavedModel.create(card, 0);

@@ -22,7 +22,7 @@ class ResNetTrainingStepTest {
     @Test
     void preactResnet18TrainsAStepAndKeepsEvalModeForAttacks() throws IOException {
         ImageDataset data = SyntheticDataset.generate(32, 10, 3, 32, 32, 4);
-        ModelCard card = new ModelCard(ModelCard.FORMAT, "preact-resnet18", 8, new int[] {3, 32, 32},
+        ModelCard card = new ModelCard(ModelCard.FORMAT, "preact-resnet18", 8, "relu", 1, new int[] {3, 32, 32},
                 data.classNames(), Normalization.of(data), data.name(), null, null, null, 0, "t", null);
         try (BlockClassifier model = SavedModel.create(card, 0);
                 NDManager manager = NDManager.newBaseManager()) {

@@ -35,7 +35,7 @@ class TrainerTest {
     }
 
     static ModelCard card(String architecture, int width) {
-        return new ModelCard(ModelCard.FORMAT, architecture, width, new int[] {1, 28, 28},
+        return new ModelCard(ModelCard.FORMAT, architecture, width, "relu", 1, new int[] {1, 28, 28},
                 train.classNames(), Normalization.identity(1), train.name(), null, null, null,
                 0, "test", null);
     }
@@ -142,14 +142,14 @@ class TrainerTest {
             }
 
             @Override
-            public Batch prepare(Classifier model, Batch batch) {
+            public PreparedBatch prepare(Classifier model, Batch batch) {
                 model.lossGradient(batch.x(), batch.y(), CrossEntropyLoss.get());
                 model.lossGradient(batch.x(), batch.y(), CrossEntropyLoss.get());
-                return batch;
+                return PreparedBatch.of(batch);
             }
 
             @Override
-            public StepLoss loss(java.util.function.UnaryOperator<NDArray> network, Batch prepared) {
+            public StepLoss loss(TrainingNetwork network, PreparedBatch prepared) {
                 return new StandardObjective().loss(network, prepared);
             }
         };

@@ -19,10 +19,15 @@ public interface Architecture {
     /** The width used when the user asks for none (the meaning is per architecture). */
     int defaultWidth();
 
+    /** Whether the architecture has a first convolution whose stride can change. */
+    default boolean hasConvolutions() {
+        return true;
+    }
+
     /**
      * @param inputShape (C, H, W)
      * @param numClasses K
-     * @param width the architecture's base width (first layer's units or channels)
+     * @param options width (resolved: never 0), activation and first-convolution stride
      */
-    Block build(Shape inputShape, int numClasses, int width);
+    Block build(Shape inputShape, int numClasses, ArchitectureOptions options);
 }

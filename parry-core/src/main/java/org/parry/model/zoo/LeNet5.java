@@ -1,7 +1,6 @@
 package org.parry.model.zoo;
 
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.SequentialBlock;
@@ -32,21 +31,22 @@ public final class LeNet5 implements Architecture {
     }
 
     @Override
-    public Block build(Shape inputShape, int numClasses, int width) {
+    public Block build(Shape inputShape, int numClasses, ArchitectureOptions options) {
         return new SequentialBlock()
                 .add(Conv2d.builder().setKernelShape(new Shape(5, 5)).optPadding(new Shape(2, 2))
-                        .setFilters(width).build())
-                .add(Activation.reluBlock())
+                        .optStride(new Shape(options.firstStride(), options.firstStride()))
+                        .setFilters(options.width()).build())
+                .add(options.activation().block())
                 .add(Pool.maxPool2dBlock(new Shape(2, 2)))
                 .add(Conv2d.builder().setKernelShape(new Shape(5, 5))
-                        .setFilters(width * 16 / 6).build())
-                .add(Activation.reluBlock())
+                        .setFilters(options.width() * 16 / 6).build())
+                .add(options.activation().block())
                 .add(Pool.maxPool2dBlock(new Shape(2, 2)))
                 .add(Blocks.batchFlattenBlock())
                 .add(Linear.builder().setUnits(120).build())
-                .add(Activation.reluBlock())
+                .add(options.activation().block())
                 .add(Linear.builder().setUnits(84).build())
-                .add(Activation.reluBlock())
+                .add(options.activation().block())
                 .add(Linear.builder().setUnits(numClasses).build());
     }
 }

@@ -29,7 +29,12 @@ public final class LinearModel implements Architecture {
     }
 
     @Override
-    public Block build(Shape inputShape, int numClasses, int width) {
+    public boolean hasConvolutions() {
+        return false;
+    }
+
+    @Override
+    public Block build(Shape inputShape, int numClasses, ArchitectureOptions options) {
         return new SequentialBlock()
                 .add(Blocks.batchFlattenBlock())
                 .add(Linear.builder().setUnits(numClasses).build());

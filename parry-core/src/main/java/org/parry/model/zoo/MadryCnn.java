@@ -26,7 +26,7 @@ public final class MadryCnn implements Architecture {
     }
 
     @Override
-    public Block build(Shape inputShape, int numClasses, int width) {
-        return TwoConvNet.build(5, width, 1024, numClasses);
+    public Block build(Shape inputShape, int numClasses, ArchitectureOptions options) {
+        return TwoConvNet.build(5, options, 1024, numClasses);
     }
 }

@@ -1,7 +1,6 @@
 package org.parry.model.zoo;
 
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.SequentialBlock;
@@ -26,13 +25,18 @@ public final class Mlp implements Architecture {
     }
 
     @Override
-    public Block build(Shape inputShape, int numClasses, int width) {
+    public boolean hasConvolutions() {
+        return false;
+    }
+
+    @Override
+    public Block build(Shape inputShape, int numClasses, ArchitectureOptions options) {
         return new SequentialBlock()
                 .add(Blocks.batchFlattenBlock())
-                .add(Linear.builder().setUnits(width).build())
-                .add(Activation.reluBlock())
-                .add(Linear.builder().setUnits(width).build())
-                .add(Activation.reluBlock())
+                .add(Linear.builder().setUnits(options.width()).build())
+                .add(options.activation().block())
+                .add(Linear.builder().setUnits(options.width()).build())
+                .add(options.activation().block())
                 .add(Linear.builder().setUnits(numClasses).build());
     }
 }

@@ -42,17 +42,18 @@ public final class ModelZoo {
     /**
      * Builds the full network, normalization layer first, uninitialized.
      *
-     * @param width the base width, or 0 for the architecture's default
+     * @throws IllegalArgumentException for a first-layer stride on an architecture without
+     *     convolutions
      */
-    public static Block build(String name, Shape inputShape, int numClasses, int width,
-            Normalization normalization) {
+    public static Block build(String name, Shape inputShape, int numClasses,
+            ArchitectureOptions options, Normalization normalization) {
         Architecture architecture = get(name);
-        if (width < 0) {
-            throw new IllegalArgumentException("width must be >= 0 (0 = default), got " + width);
+        if (options.firstStride() != 1 && !architecture.hasConvolutions()) {
+            throw new IllegalArgumentException("architecture '" + name + "' has no convolution, so"
+                    + " its first-layer stride must be 1 (got " + options.firstStride() + ")");
         }
-        int chosenWidth = width == 0 ? architecture.defaultWidth() : width;
         return new SequentialBlock()
                 .add(normalization.asBlock())
-                .add(architecture.build(inputShape, numClasses, chosenWidth));
+                .add(architecture.build(inputShape, numClasses, options.resolved(architecture)));
     }
 }

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
@@ -16,7 +15,8 @@ import ai.djl.util.PairList;
 /**
  * The pre-activation residual unit of He, Zhang, Ren and Sun, "Identity mappings in deep residual
  * networks" (ECCV 2016): out = conv(relu(bn(conv(relu(bn(x)))))) + shortcut, where the shortcut is
- * x itself, or a strided 1x1 convolution of relu(bn(x)) when the shape changes.
+ * x itself, or a strided 1x1 convolution of relu(bn(x)) when the shape changes. The activation is
+ * ReLU unless the architecture options choose another.
  */
 final class PreActBlock extends AbstractBlock {
 
@@ -28,10 +28,12 @@ final class PreActBlock extends AbstractBlock {
     private final Block bn2;
     private final Block conv2;
     private final Block shortcut;
+    private final Nonlinearity activation;
 
-    PreActBlock(int channels, int stride, boolean projectShortcut) {
+    PreActBlock(int channels, int stride, boolean projectShortcut, Nonlinearity activation) {
         super(VERSION);
         this.stride = stride;
+        this.activation = activation;
         bn1 = addChildBlock("bn1", BatchNorm.builder().build());
         conv1 = addChildBlock("conv1", conv(channels, 3, stride));
         bn2 = addChildBlock("bn2", BatchNorm.builder().build());
@@ -54,12 +56,12 @@ final class PreActBlock extends AbstractBlock {
     protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
             PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
-        NDArray activated = Activation.relu(bn1.forward(store, inputs, training).singletonOrThrow());
+        NDArray activated = activation.apply(bn1.forward(store, inputs, training).singletonOrThrow());
         NDArray skip = shortcut == null
                 ? x
                 : shortcut.forward(store, new NDList(activated), training).singletonOrThrow();
         NDArray out = conv1.forward(store, new NDList(activated), training).singletonOrThrow();
-        out = Activation.relu(bn2.forward(store, new NDList(out), training).singletonOrThrow());
+        out = activation.apply(bn2.forward(store, new NDList(out), training).singletonOrThrow());
         out = conv2.forward(store, new NDList(out), training).singletonOrThrow();
         return new NDList(out.add(skip));
     }

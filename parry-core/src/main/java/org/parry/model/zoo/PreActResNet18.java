@@ -1,7 +1,6 @@
 package org.parry.model.zoo;
 
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.SequentialBlock;
@@ -34,20 +33,23 @@ public final class PreActResNet18 implements Architecture {
     }
 
     @Override
-    public Block build(Shape inputShape, int numClasses, int width) {
+    public Block build(Shape inputShape, int numClasses, ArchitectureOptions options) {
         SequentialBlock net = new SequentialBlock()
                 .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1))
-                        .optBias(false).setFilters(width).build());
+                        .optStride(new Shape(options.firstStride(), options.firstStride()))
+                        .optBias(false).setFilters(options.width()).build());
+        int width = options.width();
         int channels = width;
         for (int stage = 0; stage < 4; stage++) {
             int stageChannels = width << stage;
             int stride = stage == 0 ? 1 : 2;
-            net.add(new PreActBlock(stageChannels, stride, stride != 1 || channels != stageChannels));
-            net.add(new PreActBlock(stageChannels, 1, false));
+            net.add(new PreActBlock(stageChannels, stride, stride != 1 || channels != stageChannels,
+                    options.activation()));
+            net.add(new PreActBlock(stageChannels, 1, false, options.activation()));
             channels = stageChannels;
         }
         return net.add(BatchNorm.builder().build())
-                .add(Activation.reluBlock())
+                .add(options.activation().block())
                 .add(Pool.globalAvgPool2dBlock())
                 .add(Blocks.batchFlattenBlock())
                 .add(Linear.builder().setUnits(numClasses).build());

@@ -25,7 +25,7 @@ public final class SmallCnn implements Architecture {
     }
 
     @Override
-    public Block build(Shape inputShape, int numClasses, int width) {
-        return TwoConvNet.build(3, width, 128, numClasses);
+    public Block build(Shape inputShape, int numClasses, ArchitectureOptions options) {
+        return TwoConvNet.build(3, options, 128, numClasses);
     }
 }

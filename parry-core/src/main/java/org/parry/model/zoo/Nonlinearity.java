@@ -1,0 +1,66 @@
+package org.parry.model.zoo;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.LambdaBlock;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * The activation functions zoo models can use. ReLU is the default; the smooth ones are one of
+ * the "bag of tricks" against catastrophic overfitting in single-step adversarial training (Li et
+ * al., "Understanding and improving fast adversarial training...", arXiv 2209.02684, 2022).
+ * Swapping them changes no shape and no parameter count.
+ */
+public enum Nonlinearity {
+    RELU("relu"),
+    /** log(1 + e^x), computed as relu(x) + log(1 + e^-|x|) so that it never overflows. */
+    SOFTPLUS("softplus"),
+    /** x · sigmoid(x) (SiLU, swish with β = 1). */
+    SILU("silu"),
+    GELU("gelu"),
+    /** x for x > 0, e^x - 1 otherwise. */
+    ELU("elu");
+
+    private final String id;
+
+    Nonlinearity(String id) {
+        this.id = id;
+    }
+
+    /** The name users type. */
+    public String id() {
+        return id;
+    }
+
+    /**
+     * @throws IllegalArgumentException for an unknown name, listing the known ones
+     */
+    public static Nonlinearity parse(String text) {
+        String wanted = text.trim().toLowerCase(Locale.ROOT);
+        return Arrays.stream(values()).filter(n -> n.id.equals(wanted)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown activation '" + text
+                        + "'; choose one of " + Arrays.stream(values()).map(Nonlinearity::id).toList()));
+    }
+
+    /** Applies the function elementwise. */
+    public NDArray apply(NDArray x) {
+        return switch (this) {
+            case RELU -> Activation.relu(x);
+            case SOFTPLUS -> Activation.relu(x).add(x.abs().neg().exp().add(1f).log());
+            case SILU -> x.mul(Activation.sigmoid(x));
+            case GELU -> Activation.gelu(x);
+            case ELU -> Activation.elu(x, 1f);
+        };
+    }
+
+    /** A parameterless block applying the function (ReLU is DJL's own block). */
+    public Block block() {
+        if (this == RELU) {
+            return Activation.reluBlock();
+        }
+        return new LambdaBlock(inputs -> new NDList(apply(inputs.singletonOrThrow())), id);
+    }
+}

@@ -1,0 +1,16 @@
+package org.parry.train;
+
+import ai.djl.ndarray.NDArray;
+
+/** The network being trained, as a {@link TrainingObjective}'s loss sees it: in training mode. */
+public interface TrainingNetwork {
+
+    /** Forward pass in training mode: [N, C, H, W] pixels to [N, K] logits, with gradients. */
+    NDArray logits(NDArray x);
+
+    /**
+     * The weight of the first convolution (or, in a network without one, the first linear
+     * layer), for regularizers of the input layer.
+     */
+    NDArray firstLayerWeight();
+}
