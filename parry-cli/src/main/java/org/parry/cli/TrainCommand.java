@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.IntStream;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -173,16 +172,10 @@ final class TrainCommand implements Callable<Integer> {
         if (!on) {
             return null;
         }
-        if (monitorSize < 1 || monitorSize >= train.size()) {
-            throw new IllegalArgumentException("--monitor-size must be in 1.." + (train.size() - 1)
-                    + " (it is held out of the " + train.size() + " training images), got "
-                    + monitorSize);
-        }
         Object radius = objective.settings().get("epsilon");
         float monitorEpsilon = radius instanceof Number number ? number.floatValue()
                 : epsilon != null ? epsilon : DefenseRegistry.DEFAULT_EPSILON;
-        int[] heldOut = IntStream.range(train.size() - monitorSize, train.size()).toArray();
-        return new RobustnessMonitor(train.select(heldOut), monitorEpsilon, 10, monitorDrop);
+        return RobustnessMonitor.onLastImages(train, monitorSize, monitorEpsilon, monitorDrop);
     }
 
     /**

@@ -57,6 +57,21 @@ public record RobustnessMonitor(ImageDataset heldOut, float epsilon, int pgdStep
         }
     }
 
+    /**
+     * A monitor on the last {@code size} images of {@code train}, with PGD-10; train on
+     * {@code train.first(train.size() - size)} so that it never sees them.
+     */
+    public static RobustnessMonitor onLastImages(ImageDataset train, int size, float epsilon,
+            double drop) {
+        if (size < 1 || size >= train.size()) {
+            throw new IllegalArgumentException("the monitor's held-out size must be in 1.."
+                    + (train.size() - 1) + " (it is held out of the " + train.size()
+                    + " training images), got " + size);
+        }
+        int[] last = java.util.stream.IntStream.range(train.size() - size, train.size()).toArray();
+        return new RobustnessMonitor(train.select(last), epsilon, 10, drop);
+    }
+
     /** Clean, FGSM and PGD accuracy of {@code model} on the held-out batch, by statistic name. */
     public Map<String, Double> measure(BlockClassifier model) {
         try (NDManager scope = model.manager().newSubManager()) {
