@@ -3,8 +3,7 @@ package org.parry.defense;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import java.util.Arrays;
-import java.util.Locale;
+import org.parry.Identified;
 
 /**
  * Where the single FGSM step of fast adversarial training starts. {@code random} is Wong et al.'s
@@ -14,7 +13,7 @@ import java.util.Locale;
  * form of the paper's masking is reconstructed (its code was not published): treat it as "after
  * Li et al.".
  */
-public enum FastStart {
+public enum FastStart implements Identified {
     RANDOM("random"),
     ZERO("zero"),
     /** A fresh Bernoulli mask per step, each pixel zeroed with probability r. */
@@ -28,6 +27,7 @@ public enum FastStart {
         this.id = id;
     }
 
+    @Override
     public String id() {
         return id;
     }
@@ -36,10 +36,7 @@ public enum FastStart {
      * @throws IllegalArgumentException for an unknown name, listing the known ones
      */
     public static FastStart parse(String text) {
-        String wanted = text.trim().toLowerCase(Locale.ROOT);
-        return Arrays.stream(values()).filter(s -> s.id.equals(wanted)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("unknown start '" + text
-                        + "'; choose one of " + Arrays.stream(values()).map(FastStart::id).toList()));
+        return Identified.parse(values(), text, "start");
     }
 
     /**

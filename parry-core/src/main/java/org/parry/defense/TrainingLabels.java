@@ -1,8 +1,7 @@
 package org.parry.defense;
 
 import ai.djl.ndarray.NDArray;
-import java.util.Arrays;
-import java.util.Locale;
+import org.parry.Identified;
 import org.parry.data.Batch;
 import org.parry.model.Classifier;
 
@@ -12,7 +11,7 @@ import org.parry.model.Classifier;
  * clean ones (Kurakin, Goodfellow and Bengio, "Adversarial machine learning at scale", ICLR 2017);
  * Tramèr et al.'s ensemble adversarial training uses the model's own prediction instead.
  */
-public enum TrainingLabels {
+public enum TrainingLabels implements Identified {
     TRUE("true"),
     PREDICTED("predicted");
 
@@ -22,6 +21,7 @@ public enum TrainingLabels {
         this.id = id;
     }
 
+    @Override
     public String id() {
         return id;
     }
@@ -30,10 +30,7 @@ public enum TrainingLabels {
      * @throws IllegalArgumentException for anything but {@code true} or {@code predicted}
      */
     public static TrainingLabels parse(String text) {
-        String wanted = text.trim().toLowerCase(Locale.ROOT);
-        return Arrays.stream(values()).filter(l -> l.id.equals(wanted)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("unknown label choice '" + text
-                        + "'; choose true or predicted"));
+        return Identified.parse(values(), text, "label choice");
     }
 
     /** The labels to attack {@code batch} with, as predicted by {@code source} if asked. */

@@ -124,7 +124,7 @@ class DefenseObjectivesTest {
                 new DefenseOptions(null, Map.of()), IMAGE)).hasMessageContaining("sources=");
         assertThatThrownBy(() -> DefenseRegistry.create("fgsm-mixed",
                 new DefenseOptions(null, Map.of("labels", "guessed")), IMAGE))
-                .hasMessageContaining("choose true or predicted");
+                .hasMessageContaining("unknown label choice 'guessed'");
     }
 
     @Test

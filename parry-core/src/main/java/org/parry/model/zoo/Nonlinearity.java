@@ -5,8 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
-import java.util.Arrays;
-import java.util.Locale;
+import org.parry.Identified;
 
 /**
  * The activation functions zoo models can use. ReLU is the default; the smooth ones are one of
@@ -14,7 +13,7 @@ import java.util.Locale;
  * al., "Understanding and improving fast adversarial training...", arXiv 2209.02684, 2022).
  * Swapping them changes no shape and no parameter count.
  */
-public enum Nonlinearity {
+public enum Nonlinearity implements Identified {
     RELU("relu"),
     /** log(1 + e^x), computed as relu(x) + log(1 + e^-|x|) so that it never overflows. */
     SOFTPLUS("softplus"),
@@ -30,7 +29,7 @@ public enum Nonlinearity {
         this.id = id;
     }
 
-    /** The name users type. */
+    @Override
     public String id() {
         return id;
     }
@@ -39,10 +38,7 @@ public enum Nonlinearity {
      * @throws IllegalArgumentException for an unknown name, listing the known ones
      */
     public static Nonlinearity parse(String text) {
-        String wanted = text.trim().toLowerCase(Locale.ROOT);
-        return Arrays.stream(values()).filter(n -> n.id.equals(wanted)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("unknown activation '" + text
-                        + "'; choose one of " + Arrays.stream(values()).map(Nonlinearity::id).toList()));
+        return Identified.parse(values(), text, "activation");
     }
 
     /** Applies the function elementwise. */
