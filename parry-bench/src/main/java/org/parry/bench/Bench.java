@@ -21,7 +21,7 @@ import java.util.Set;
  *
  * <pre>
  * bench [--quick] [--json FILE] [--threads N] [--malloc-tuning] [NAME...]
- *       NAME: sgemm, gradient, memory, training, attack, all
+ *       NAME: sgemm, gradient, memory, training, attack, defense-training, all
  * </pre>
  *
  * Runs the chosen benchmarks (all by default) one after the other in this process, prints a table
@@ -36,7 +36,7 @@ public final class Bench {
 
     private static final List<Benchmark> BENCHMARKS = List.of(
             new SgemmBenchmark(), new GradientBenchmark(), new MemoryBenchmark(),
-            new TrainingBenchmark(), new AttackBenchmark());
+            new TrainingBenchmark(), new AttackBenchmark(), new DefenseTrainingBenchmark());
 
     private Bench() {}
 

@@ -95,7 +95,7 @@ public final class TrainingBenchmark implements Benchmark {
     }
 
     /** Uniform random 8-bit images with uniform random labels. */
-    private static ImageDataset randomDataset(int size, int classes, long seed) {
+    static ImageDataset randomDataset(int size, int classes, long seed) {
         Random random = new Random(seed);
         byte[] pixels = new byte[size * 28 * 28];
         random.nextBytes(pixels);

@@ -1,0 +1,95 @@
+package org.parry.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.parry.data.ImageDataset;
+import org.parry.defense.DefenseOptions;
+import org.parry.defense.DefenseRegistry;
+import org.parry.model.BlockClassifier;
+import org.parry.train.Trainer;
+import org.parry.train.TrainingListener;
+import org.parry.train.TrainingObjective;
+import org.parry.train.TrainingSettings;
+
+/**
+ * Adversarial-training throughput: images/s of training {@code small-cnn} with the standard
+ * objective, FGSM-RS and PGD-10 AT (ε = 0.1), side by side: each repetition trains one epoch of
+ * {@value TrainingBenchmark#BATCHES} random batches with every objective in turn, so that load on
+ * the machine hits all three alike; the first repetition is the warm-up. The ideal costs are 2×
+ * (one attack gradient, one training step) and 11× (ten attack gradients, one step) the
+ * standard's.
+ */
+public final class DefenseTrainingBenchmark implements Benchmark {
+
+    private static final List<String> DEFENSES = List.of("standard", "fgsm-rs", "pgd-at");
+    private static final Map<String, Double> IDEAL = Map.of("standard", 1.0, "fgsm-rs", 2.0,
+            "pgd-at", 11.0);
+
+    @Override
+    public String name() {
+        return "defense-training";
+    }
+
+    @Override
+    public String description() {
+        return "images/s of training small-cnn with standard, fgsm-rs and pgd-at (eps 0.1), side by side";
+    }
+
+    @Override
+    public Map<String, Object> run(BenchContext context) throws Exception {
+        int batches = context.quick() ? 3 : TrainingBenchmark.BATCHES;
+        int repetitions = context.quick() ? 2 : 4;
+        ImageDataset data = TrainingBenchmark.randomDataset(batches * TrainingBenchmark.BATCH, 10, 7);
+        TrainingSettings settings = TrainingSettings.builder().optEpochs(1)
+                .optBatchSize(TrainingBenchmark.BATCH).optSeed(1).build();
+        Map<String, List<Double>> rates = new LinkedHashMap<>();
+        List<BlockClassifier> models = new ArrayList<>();
+        List<TrainingObjective> objectives = new ArrayList<>();
+        try {
+            for (String defense : DEFENSES) {
+                models.add(Models.initialized(TrainingBenchmark.MODEL, Models.MNIST, 10, 42));
+                objectives.add(DefenseRegistry.create(defense, new DefenseOptions(
+                        defense.equals("standard") ? null : 0.1f, Map.of()), Models.MNIST));
+                rates.put(defense, new ArrayList<>());
+            }
+            for (int repetition = 0; repetition <= repetitions; repetition++) {
+                for (int d = 0; d < DEFENSES.size(); d++) {
+                    double imagesPerSecond = new Trainer(settings, objectives.get(d),
+                            TrainingListener.NONE).fit(models.get(d), data, null, false)
+                            .get(0).imagesPerSecond();
+                    if (repetition > 0) {
+                        rates.get(DEFENSES.get(d)).add(imagesPerSecond);
+                    }
+                }
+            }
+        } finally {
+            objectives.forEach(TrainingObjective::close);
+            models.forEach(BlockClassifier::close);
+        }
+        Table table = new Table("objective", "images/s (median, min..max, spread)",
+                "cost vs standard", "ideal");
+        Map<String, Object> json = new LinkedHashMap<>();
+        double standard = Stats.of(toArray(rates.get("standard"))).median();
+        for (String defense : DEFENSES) {
+            Stats stats = Stats.of(toArray(rates.get(defense)));
+            double cost = standard / stats.median();
+            table.row(defense, stats.format("%.0f"), String.format("%.2f×", cost),
+                    String.format("%.0f×", IDEAL.get(defense)));
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("images_per_second", stats.toJson());
+            entry.put("cost_vs_standard", cost);
+            entry.put("ideal_cost", IDEAL.get(defense));
+            json.put(defense, entry);
+        }
+        table.print(context.out());
+        context.out().printf("  %d timed repetitions of one %d-batch epoch per objective, after 1"
+                + " warm-up%n", repetitions, batches);
+        return json;
+    }
+
+    private static double[] toArray(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+}
