@@ -26,6 +26,8 @@ import org.parry.defense.DefenseOptions;
 import org.parry.defense.DefenseRegistry;
 import org.parry.eval.EvaluationListener;
 import org.parry.eval.EvaluationSettings;
+import org.parry.eval.SanityCheck;
+import org.parry.eval.SanityChecks;
 import org.parry.eval.Evaluator;
 import org.parry.eval.Suite;
 import org.parry.loss.AttackLoss;
@@ -45,9 +47,9 @@ import org.parry.train.TrainingSettings;
 /**
  * Regenerates {@code docs/defenses.md}: trains every defense of {@code org.parry.defense} on
  * Fashion-MNIST with small-cnn, evaluates it on the first 1000 test images (clean, FGSM, PGD-20,
- * PGD-20 on the C&amp;W margin, AutoAttack-standard), runs the catastrophic-overfitting experiment
- * (FGSM-RS at ε = 0.2 over seeds, with and without the bag of tricks) and, when MNIST is given,
- * Goodfellow et al.'s shallow-softmax table. Every trained model and every number is cached in
+ * PGD-20 on the C&amp;W margin), runs the catastrophic-overfitting experiment (FGSM-RS at ε = 0.2
+ * over seeds, with and without the bag of tricks) and, when MNIST is given, Goodfellow et al.'s
+ * shallow-softmax table; AutoAttack-standard, the slowest part, runs last. Every trained model and every number is cached in
  * the work directory, so an interrupted run continues where it stopped and the page is rewritten
  * after each number.
  *
@@ -126,7 +128,7 @@ public final class DefenseTable {
         }
         if (sections.contains("main")) {
             for (Run run : main) {
-                measure(run, EPSILON, true);
+                measure(run, EPSILON, false);
                 write(main, overfitting, goodfellow);
             }
         }
@@ -139,6 +141,12 @@ public final class DefenseTable {
         if (sections.contains("mnist") && mnist != null) {
             for (Run run : goodfellow) {
                 measure(run, 0.25f, false);
+                write(main, overfitting, goodfellow);
+            }
+        }
+        if (sections.contains("main")) {
+            for (Run run : main) {
+                measure(run, EPSILON, true);
                 write(main, overfitting, goodfellow);
             }
         }
@@ -269,6 +277,14 @@ public final class DefenseTable {
                 result.put("autoattack", evaluation.results().get(0).robustAccuracy());
                 result.put("autoattack_points", aaPoints);
                 result.put("autoattack_seconds", (System.nanoTime() - start) / 1e9);
+                Map<String, String> flagged = new LinkedHashMap<>();
+                for (SanityCheck check : SanityChecks.run(model, testSet(run).first(aaPoints),
+                        settings, evaluation)) {
+                    if (check.status() != SanityCheck.Status.PASS) {
+                        flagged.put(check.id(), check.status() + ": " + check.explanation());
+                    }
+                }
+                result.put("sanity_flags", flagged);
                 save(run);
             }
         }
@@ -381,7 +397,9 @@ public final class DefenseTable {
                 .append(" test images; FGSM without random start; PGD-20 with step ε/4 and a"
                         + " random start, on cross-entropy (CE) and on the C&W margin (CW);"
                         + " AutoAttack-standard (APGD-CE, APGD-T, FAB-T, Square 5000) on the"
-                        + " first ").append(aaPoints).append(" test images.\n\n");
+                        + " first ").append(aaPoints).append(" test images, followed by Parry's"
+                        + " sanity checks on that evaluation (the column lists those that did not"
+                        + " pass; `report.json` of `parry evaluate` explains each).\n\n");
         mainSection(page, main);
         overfittingSection(page, overfitting);
         mnistSection(page, goodfellow);
@@ -396,8 +414,8 @@ public final class DefenseTable {
                 .append(" training images, ").append(first.epochs())
                 .append(" epochs, Adam 1e-3, batch 128, seed 0. Robust accuracy at ε = 0.1.\n\n");
         page.append("| defense | clean | FGSM | PGD-20 CE | PGD-20 CW | AutoAttack | zero-gradient"
-                + " points | train s | images/s | cost vs standard |\n");
-        page.append("|---|---|---|---|---|---|---|---|---|---|\n");
+                + " points | sanity checks not passed | train s | images/s | cost vs standard |\n");
+        page.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         double standardRate = rate(results.get("standard"));
         for (Run run : runs) {
             Map<String, Object> r = results.get(run.id());
@@ -412,6 +430,7 @@ public final class DefenseTable {
                     .append(" | ").append(number(r, "pgd20_cw"))
                     .append(" | ").append(number(r, "autoattack"))
                     .append(" | ").append(number(r, "zero_gradient_fraction"))
+                    .append(" | ").append(flags(r))
                     .append(" | ").append(format("%.0f", cardMetric(r, "train_seconds")))
                     .append(" | ").append(format("%.0f", imagesPerSecond))
                     .append(" | ").append(format("%.1f×", standardRate / imagesPerSecond))
@@ -542,6 +561,19 @@ public final class DefenseTable {
                     .append(" | ").append(format("%.1f%%", 100 * (1 - (double) r.get("fgsm"))))
                     .append(" |\n");
         }
+    }
+
+    /** The sanity checks that warned or failed, e.g. "gradient-health FAIL", or – if not run. */
+    private static String flags(Map<String, Object> result) {
+        if (!(result.get("sanity_flags") instanceof Map<?, ?> flags)) {
+            return "–";
+        }
+        if (flags.isEmpty()) {
+            return "none";
+        }
+        List<String> names = new ArrayList<>();
+        flags.forEach((id, text) -> names.add(id + " " + text.toString().split(":")[0]));
+        return String.join(", ", names);
     }
 
     @SuppressWarnings("unchecked")
