@@ -172,6 +172,11 @@ final class TrainCommand implements Callable<Integer> {
         if (!on) {
             return null;
         }
+        if (monitorSize < 1 || monitorSize >= train.size()) {
+            throw new IllegalArgumentException("--monitor-size must be in 1.." + (train.size() - 1)
+                    + " (held out of the " + train.size() + " training images), got " + monitorSize
+                    + "; lower it, or turn the monitor off with --no-monitor");
+        }
         Object radius = objective.settings().get("epsilon");
         float monitorEpsilon = radius instanceof Number number ? number.floatValue()
                 : epsilon != null ? epsilon : DefenseRegistry.DEFAULT_EPSILON;

@@ -89,12 +89,18 @@ public record TrainingJob(String architecture, ArchitectureOptions options, Imag
         Map<String, Object> training = new LinkedHashMap<>(
                 SavedModel.json().convertValue(settings, Map.class));
         training.put("objective", objective.name());
-        training.put("defense", Map.of("name", objective.name(), "settings", objective.settings()));
+        Map<String, Object> defense = new LinkedHashMap<>();
+        defense.put("name", objective.name());
+        defense.put("settings", objective.settings());
+        training.put("defense", defense);
         training.put("train_size", train.size());
         if (monitor != null) {
-            training.put("monitor", Map.of("held_out", monitor.heldOut().size(),
-                    "epsilon", monitor.epsilon(), "pgd_steps", monitor.pgdSteps(),
-                    "drop", monitor.drop()));
+            Map<String, Object> watch = new LinkedHashMap<>();
+            watch.put("held_out", monitor.heldOut().size());
+            watch.put("epsilon", monitor.epsilon());
+            watch.put("pgd_steps", monitor.pgdSteps());
+            watch.put("drop", monitor.drop());
+            training.put("monitor", watch);
         }
         return new ModelCard(ModelCard.FORMAT, architecture, options.width(),
                 options.activation().id(), options.firstStride(),
