@@ -7,10 +7,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +20,8 @@ import org.parry.model.SavedModel;
 
 /**
  * {@code parry evaluate} is reproducible: the same seed gives the same report.json apart from
- * timings. On an MLP trained on the synthetic data set.
+ * timings, and a run killed with SIGKILL and resumed ends with the same report as an
+ * uninterrupted one. On an MLP trained on the synthetic data set.
  */
 class EvaluateReproducibilityTest {
 
@@ -69,6 +72,82 @@ class EvaluateReproducibilityTest {
         assertThat(differences).contains(".provenance.started_at");
         assertThat(Files.readAllBytes(dir.resolve("b/results.csv")))
                 .isEqualTo(Files.readAllBytes(dir.resolve("a/results.csv")));
+    }
+
+    /**
+     * A real kill (SIGKILL of a separate JVM) once the journal holds a few units of work, then
+     * {@code --resume} in this JVM: it replays the journal, appends the remaining units, and
+     * writes the report an uninterrupted run writes.
+     */
+    @Test
+    void aKilledEvaluationResumesToTheReportOfAnUninterruptedOne(@TempDir Path dir)
+            throws Exception {
+        Path killed = dir.resolve("killed");
+        Path log = dir.resolve("killed.log");
+        Process process = new ProcessBuilder(javaCommand(evaluate(killed)))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Path journal = killed.resolve("journal.jsonl");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+        while (units(journal) < 3 && process.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        process.destroyForcibly().waitFor();
+        byte[] atKill = Files.readAllBytes(journal);
+        int done = units(journal);
+        assertThat(done).as(Files.readString(log)).isGreaterThanOrEqualTo(3);
+        assertThat(killed.resolve("report.json")).as("killed before the end").doesNotExist();
+
+        CliTest.Run resumed = CliTest.parry(evaluate(killed, "--resume"));
+        assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+        assertThat(units(journal)).as("units after the resume, %d before", done)
+                .isGreaterThan(done);
+        byte[] complete = Arrays.copyOf(atKill, lastLineEnd(atKill));
+        assertThat(Arrays.copyOf(Files.readAllBytes(journal), complete.length))
+                .as("the resume kept the journal's complete lines and appended to them")
+                .isEqualTo(complete);
+
+        Path uninterrupted = dir.resolve("uninterrupted");
+        CliTest.Run straight = CliTest.parry(evaluate(uninterrupted));
+        assertThat(straight.exitCode()).as(straight.err()).isZero();
+        assertThat(units(journal)).isEqualTo(units(uninterrupted.resolve("journal.jsonl")));
+        Set<String> differences = new TreeSet<>();
+        diff("", SavedModel.json().readTree(uninterrupted.resolve("report.json").toFile()),
+                SavedModel.json().readTree(killed.resolve("report.json").toFile()), differences);
+        assertThat(differences).as("fields that differ between the resumed and the uninterrupted run")
+                .allMatch(path -> TIMING_FIELDS.contains(path.substring(path.lastIndexOf('.') + 1)));
+        assertThat(Files.readAllBytes(killed.resolve("results.csv")))
+                .isEqualTo(Files.readAllBytes(uninterrupted.resolve("results.csv")));
+    }
+
+    /** Complete unit lines in a journal (its first line is the header; a torn last line is not). */
+    private static int units(Path journal) throws IOException {
+        if (!Files.exists(journal)) {
+            return 0;
+        }
+        byte[] bytes = Files.readAllBytes(journal);
+        int lines = 0;
+        for (byte b : bytes) {
+            lines += b == '\n' ? 1 : 0;
+        }
+        return Math.max(0, lines - 1);
+    }
+
+    private static int lastLineEnd(byte[] bytes) {
+        int end = bytes.length;
+        while (end > 0 && bytes[end - 1] != '\n') {
+            end--;
+        }
+        return end;
+    }
+
+    /** The command line of a separate JVM running {@code parry} with this test's class path. */
+    private static List<String> javaCommand(String[] args) {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
+                ParryCommand.class.getName()));
+        command.addAll(List.of(args));
+        return command;
     }
 
     /** Collects the paths (".a.b.0.c") where the two trees differ. */
