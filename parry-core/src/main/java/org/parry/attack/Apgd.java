@@ -39,14 +39,22 @@ import org.parry.norm.RandomNoise;
  * restarts run on the samples still robust, with fresh random starts. Defaults (AutoAttack): 100
  * steps, ρ = 0.75, 1 restart.
  *
+ * <p>Expectation over transformation (Athalye, Carlini and Wagner, ICML 2018; AutoAttack's
+ * {@code eot_iter}): with {@code eot} &gt; 1, every point is evaluated by {@code eot} forward and
+ * backward passes, and the step follows the mean gradient, the step-size rule and x_max follow the
+ * mean loss, and success is checked on the mean logits. A randomized model (noise, dropout, random
+ * resizing at test time) draws its randomness anew in each pass, so this ascends the expected
+ * loss; AutoAttack's "rand" version uses 20 draws and 1 restart. Each pass counts as a gradient.
+ *
  * <p>Parry's deviations: a sample leaves the batch at its first misclassified iterate (the
  * reference keeps iterating it and returns its last misclassified iterate; both are valid
  * adversarial examples, and no other sample's trajectory changes since all state is per sample);
  * C1 counts the first interval's increases from the loss at x_0 (the reference compares its first
  * step with an uninitialized zero row); a sample no restart breaks returns its highest-loss
  * iterate over all restarts (the reference returns the clean input); the random draws come from
- * the attack's seed, on the Java side. L1 APGD (sparse steps) is not implemented. Expectation over
- * transformation (eot_iter) is left to a wrapping classifier. Not thread-safe.
+ * the attack's seed, on the Java side; with EOT the loss and the success check use the mean over
+ * the draws (the reference uses the last draw's loss and logits, so a single lucky draw can end a
+ * sample's attack). L1 APGD (sparse steps) is not implemented. Not thread-safe.
  *
  * @param norm {@link Norm#LINF} or {@link Norm#L2}
  * @param epsilon the ball's radius
@@ -54,10 +62,11 @@ import org.parry.norm.RandomNoise;
  * @param steps iterations per restart
  * @param restarts random restarts, each on the samples still robust
  * @param rho ρ, the fraction of increasing steps below which C1 halves the step
+ * @param eot gradient draws averaged per iterate (1: none; 20 for randomized models)
  * @param seed the random starts' seed
  */
 public record Apgd(Norm norm, float epsilon, AttackLoss loss, int steps, int restarts, float rho,
-        long seed) implements Attack {
+        int eot, long seed) implements Attack {
 
     /** α, the weight of the new gradient step against the previous update. */
     static final float MOMENTUM = 0.75f;
@@ -71,9 +80,13 @@ public record Apgd(Norm norm, float epsilon, AttackLoss loss, int steps, int res
         Require.atLeast("steps", steps, 1);
         Require.atLeast("restarts", restarts, 1);
         requireRho(rho);
+        Require.atLeast("eot", eot, 1);
     }
 
-    /** A builder with AutoAttack's defaults (cross-entropy, 100 steps, ρ = 0.75, 1 restart). */
+    /**
+     * A builder with AutoAttack's defaults (cross-entropy, 100 steps, ρ = 0.75, 1 restart, no
+     * EOT).
+     */
     public static Builder builder(Norm norm, float epsilon) {
         return new Builder(norm, epsilon);
     }
@@ -102,6 +115,7 @@ public record Apgd(Norm norm, float epsilon, AttackLoss loss, int steps, int res
         settings.put("steps", steps);
         settings.put("restarts", restarts);
         settings.put("rho", rho);
+        settings.put("eot", eot);
         settings.put("seed", seed);
         return settings;
     }
@@ -125,7 +139,7 @@ public record Apgd(Norm norm, float epsilon, AttackLoss loss, int steps, int res
             NDList owned = new NDList(x);
             owned.addAll(criterion.arrays());
             scope.tempAttachAll(Batches.distinct(owned).toArray(new NDArray[0]));
-            Search search = new Search(counted, x, criterion);
+            Search search = new Search(counted, x, criterion, eot);
             Function<Criterion, LogitLoss> objective =
                     active -> loss.forCriterion(active, Float.POSITIVE_INFINITY);
             for (int restart = 0; restart < restarts; restart++) {
@@ -186,15 +200,21 @@ public record Apgd(Norm norm, float epsilon, AttackLoss loss, int steps, int res
      */
     static final class Search {
         private final CountingClassifier model;
+        private final int eot;
         private final NDArray x;
         private final NDArray adversarial;
         private final NDArray cleanLogits;
         private final boolean[] broken;
         private final float[] bestLoss;
 
-        /** Evaluates the clean batch; its manager must be the attack's scope. */
-        Search(CountingClassifier model, NDArray x, Criterion criterion) {
+        /**
+         * Evaluates the clean batch; its manager must be the attack's scope.
+         *
+         * @param eot passes averaged per iterate
+         */
+        Search(CountingClassifier model, NDArray x, Criterion criterion, int eot) {
             this.model = model;
+            this.eot = eot;
             this.x = x;
             this.adversarial = x.duplicate();
             this.cleanLogits = model.logits(x);
@@ -239,8 +259,8 @@ public record Apgd(Norm norm, float epsilon, AttackLoss loss, int steps, int res
                 try (NDManager step = scope.newSubManager()) {
                     state.arrays().attach(step);
                     NDArray start = randomStart(norm, state.clean, epsilon, seed);
-                    LossGradient pass = model.lossGradient(start, state.objective.labels(),
-                            loss.apply(state.objective));
+                    LossGradient pass = expectation(model, start, state.objective.labels(),
+                            loss.apply(state.objective), eot);
                     int m = state.size();
                     state.iterate = start;
                     state.previous = start;
@@ -309,8 +329,8 @@ public record Apgd(Norm norm, float epsilon, AttackLoss loss, int steps, int res
                     .add(state.iterate.sub(state.previous).mul(1f - alpha)), state.clean, epsilon);
             state.previous = state.iterate;
             state.iterate = next;
-            LossGradient pass = model.lossGradient(next, state.objective.labels(),
-                    loss.apply(state.objective));
+            LossGradient pass = expectation(model, next, state.objective.labels(),
+                    loss.apply(state.objective), eot);
             state.gradient = pass.gradient();
             float[] values = pass.loss().toFloatArray();
             int m = values.length;
@@ -426,6 +446,29 @@ public record Apgd(Norm norm, float epsilon, AttackLoss loss, int steps, int res
         }
     }
 
+    /**
+     * Logits, per-sample loss and input gradient at {@code x}, each the mean over {@code eot}
+     * forward and backward passes (one pass when {@code eot} is 1). The mean is a running mean,
+     * m_k = m_{k-1} + (v_k - m_{k-1}) / k, which is exact when every pass gives the same values: on
+     * a deterministic model any {@code eot} returns exactly what one pass returns. The results are
+     * attached to {@code x}'s manager; each further pass's arrays die with it.
+     */
+    static LossGradient expectation(Classifier model, NDArray x, NDArray labels, LogitLoss loss,
+            int eot) {
+        LossGradient mean = model.lossGradient(x, labels, loss);
+        NDManager owner = x.getManager();
+        for (int k = 2; k <= eot; k++) {
+            try (NDManager draw = owner.newSubManager()) {
+                draw.tempAttachAll(x, labels);
+                LossGradient pass = model.lossGradient(x, labels, loss);
+                mean.logits().addi(pass.logits().sub(mean.logits()).divi(k));
+                mean.loss().addi(pass.loss().sub(mean.loss()).divi(k));
+                mean.gradient().addi(pass.gradient().sub(mean.gradient()).divi(k));
+            }
+        }
+        return mean;
+    }
+
     /** x + ε · t / ||t|| with t ~ U(-1, 1)^d (L∞) or N(0, I) (L2), in the box. */
     static NDArray randomStart(Norm norm, NDArray clean, float epsilon, long seed) {
         NDManager manager = clean.getManager();
@@ -506,6 +549,7 @@ public record Apgd(Norm norm, float epsilon, AttackLoss loss, int steps, int res
         private int steps = 100;
         private int restarts = 1;
         private float rho = 0.75f;
+        private int eot = 1;
         private long seed;
 
         private Builder(Norm norm, float epsilon) {
@@ -537,13 +581,22 @@ public record Apgd(Norm norm, float epsilon, AttackLoss loss, int steps, int res
             return this;
         }
 
+        /**
+         * Gradient draws averaged per iterate (expectation over transformation); default 1, 20 for
+         * randomized models (AutoAttack "rand").
+         */
+        public Builder optEot(int value) {
+            eot = value;
+            return this;
+        }
+
         public Builder optSeed(long value) {
             seed = value;
             return this;
         }
 
         public Apgd build() {
-            return new Apgd(norm, epsilon, loss, steps, restarts, rho, seed);
+            return new Apgd(norm, epsilon, loss, steps, restarts, rho, eot, seed);
         }
     }
 }

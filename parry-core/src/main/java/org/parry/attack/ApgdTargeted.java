@@ -27,7 +27,8 @@ import org.parry.norm.Norm;
  * of each sample, and the run covers only the samples no earlier target has broken. The targets
  * are internal: success is untargeted misclassification, so the criterion must be a {@link
  * org.parry.criterion.Misclassification}. Defaults (AutoAttack "standard"): 9 targets (capped at
- * K - 1), 1 restart per target, 100 steps, ρ = 0.75. Needs K &gt;= 4.
+ * K - 1), 1 restart per target, 100 steps, ρ = 0.75, no EOT ({@code eot} gradient draws per
+ * iterate for randomized models, as in {@link Apgd}). Needs K &gt;= 4.
  *
  * <p>Parry's deviations are {@link Apgd}'s; in addition the targets are read from the clean logits
  * computed once for the batch (the reference recomputes them on the still-robust subset, which
@@ -39,10 +40,11 @@ import org.parry.norm.Norm;
  * @param targets how many target classes, at most K - 1
  * @param restarts random restarts per target
  * @param rho ρ of the step-size rule
+ * @param eot gradient draws averaged per iterate (1: none)
  * @param seed the random starts' seed
  */
 public record ApgdTargeted(Norm norm, float epsilon, int steps, int targets, int restarts,
-        float rho, long seed) implements Attack {
+        float rho, int eot, long seed) implements Attack {
 
     public ApgdTargeted {
         Apgd.requireNorm(norm, "apgd-t");
@@ -51,6 +53,7 @@ public record ApgdTargeted(Norm norm, float epsilon, int steps, int targets, int
         Require.atLeast("targets", targets, 1);
         Require.atLeast("restarts", restarts, 1);
         Apgd.requireRho(rho);
+        Require.atLeast("eot", eot, 1);
     }
 
     /** A builder with AutoAttack's defaults (9 targets, 1 restart, 100 steps, ρ = 0.75). */
@@ -77,6 +80,7 @@ public record ApgdTargeted(Norm norm, float epsilon, int steps, int targets, int
         settings.put("targets", targets);
         settings.put("restarts", restarts);
         settings.put("rho", rho);
+        settings.put("eot", eot);
         settings.put("seed", seed);
         return settings;
     }
@@ -103,7 +107,7 @@ public record ApgdTargeted(Norm norm, float epsilon, int steps, int targets, int
             NDList owned = new NDList(x);
             owned.addAll(criterion.arrays());
             scope.tempAttachAll(Batches.distinct(owned).toArray(new NDArray[0]));
-            Apgd.Search search = new Apgd.Search(counted, x, criterion);
+            Apgd.Search search = new Apgd.Search(counted, x, criterion, eot);
             Function<Criterion, LogitLoss> objective =
                     active -> AttackLoss.DLR.forCriterion(active, 0f);
             int run = 0;
@@ -154,6 +158,7 @@ public record ApgdTargeted(Norm norm, float epsilon, int steps, int targets, int
         private int targets = 9;
         private int restarts = 1;
         private float rho = 0.75f;
+        private int eot = 1;
         private long seed;
 
         private Builder(Norm norm, float epsilon) {
@@ -185,13 +190,19 @@ public record ApgdTargeted(Norm norm, float epsilon, int steps, int targets, int
             return this;
         }
 
+        /** Gradient draws averaged per iterate (expectation over transformation); default 1. */
+        public Builder optEot(int value) {
+            eot = value;
+            return this;
+        }
+
         public Builder optSeed(long value) {
             seed = value;
             return this;
         }
 
         public ApgdTargeted build() {
-            return new ApgdTargeted(norm, epsilon, steps, targets, restarts, rho, seed);
+            return new ApgdTargeted(norm, epsilon, steps, targets, restarts, rho, eot, seed);
         }
     }
 }

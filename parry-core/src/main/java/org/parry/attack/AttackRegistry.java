@@ -94,16 +94,19 @@ public final class AttackRegistry {
                 + " per-sample step-size halving",
                 o -> Apgd.builder(o.norm(), o.epsilon("apgd-ce")).optLoss(AttackLoss.CE)
                         .optSteps(o.steps(100)).optRestarts(o.getInt("restarts", 1))
-                        .optRho(o.getFloat("rho", 0.75f)).optSeed(o.seed()).build());
+                        .optRho(o.getFloat("rho", 0.75f)).optEot(o.getInt("eot", 1))
+                        .optSeed(o.seed()).build());
         register("apgd-dlr", "auto-PGD on the DLR loss (Croce & Hein 2020); needs >= 3 classes",
                 o -> Apgd.builder(o.norm(), o.epsilon("apgd-dlr")).optLoss(AttackLoss.DLR)
                         .optSteps(o.steps(100)).optRestarts(o.getInt("restarts", 1))
-                        .optRho(o.getFloat("rho", 0.75f)).optSeed(o.seed()).build());
+                        .optRho(o.getFloat("rho", 0.75f)).optEot(o.getInt("eot", 1))
+                        .optSeed(o.seed()).build());
         register("apgd-t", "auto-PGD on targeted DLR toward the 2nd..10th clean classes"
                 + " (Croce & Hein 2020); needs >= 4 classes",
                 o -> ApgdTargeted.builder(o.norm(), o.epsilon("apgd-t")).optSteps(o.steps(100))
                         .optTargets(o.getInt("targets", 9)).optRestarts(o.getInt("restarts", 1))
-                        .optRho(o.getFloat("rho", 0.75f)).optSeed(o.seed()).build());
+                        .optRho(o.getFloat("rho", 0.75f)).optEot(o.getInt("eot", 1))
+                        .optSeed(o.seed()).build());
         register("alt-pgd", "linf PGD alternating its loss ce -> cw -> dlr (Antoniou et al. 2022);"
                 + " alpha=eps/4, 100 steps",
                 o -> {

@@ -22,7 +22,7 @@ import org.parry.model.SavedModel;
  * everything the worst-case bookkeeping needs, flushed to disk before the next unit starts. A run
  * that crashes or is killed resumes by replaying the log and skipping the units it holds; units
  * are seeded by their position, so the resumed run ends with the same numbers. A torn last line
- * (killed mid-write) is ignored. The first line fingerprints the configuration, and a journal of
+ * (killed mid-write) is cut off on resume and its unit redone. The first line fingerprints the configuration, and a journal of
  * another configuration is refused.
  */
 final class Journal implements AutoCloseable {
@@ -94,22 +94,42 @@ final class Journal implements AutoCloseable {
                         + " settings (model, data, suite, norm, epsilons, n or seed); resume with the"
                         + " same settings, or start over without --resume");
             }
-            journal = new Journal(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8,
-                    StandardOpenOption.APPEND));
+            Map<List<Integer>, Entry> replayed = new HashMap<>();
+            int kept = 1;
             for (String line : lines.subList(1, lines.size())) {
                 try {
                     Entry entry = SavedModel.json().readValue(line, Entry.class);
-                    journal.entries.put(List.of(entry.epsilon(), entry.attack(), entry.batch()), entry);
+                    replayed.put(List.of(entry.epsilon(), entry.attack(), entry.batch()), entry);
+                    kept++;
                 } catch (com.fasterxml.jackson.core.JacksonException torn) {
                     break; // the process died while writing this line; redo that unit
                 }
             }
+            if (kept < lines.size() || !endsWithNewline(file)) {
+                // Cut the torn line off, so that the next unit starts a line of its own and a
+                // later resume reads past it.
+                Files.write(file, lines.subList(0, kept), StandardCharsets.UTF_8);
+            }
+            journal = new Journal(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8,
+                    StandardOpenOption.APPEND));
+            journal.entries.putAll(replayed);
         } else {
             journal = new Journal(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8));
             journal.writeLine(SavedModel.json().createObjectNode().put("fingerprint", fingerprint)
                     .toString());
         }
         return journal;
+    }
+
+    private static boolean endsWithNewline(Path file) throws IOException {
+        try (java.nio.channels.SeekableByteChannel channel = Files.newByteChannel(file)) {
+            if (channel.size() == 0) {
+                return false;
+            }
+            ByteBuffer last = ByteBuffer.allocate(1);
+            channel.position(channel.size() - 1).read(last);
+            return last.get(0) == '\n';
+        }
     }
 
     private static String header(String line) {

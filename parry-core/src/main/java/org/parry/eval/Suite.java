@@ -14,8 +14,9 @@ import java.util.Map;
  *       (5000 queries);
  *   <li>{@code autoattack-plus}: APGD-CE and APGD-DLR with 5 restarts, FAB with 5 restarts,
  *       Square, APGD-T, FAB-T;
- *   <li>{@code autoattack-rand}: APGD-CE and APGD-DLR averaging 20 gradient draws (EOT), for
- *       randomized models;
+ *   <li>{@code autoattack-rand}: APGD-CE and APGD-DLR, 1 restart each, every iterate averaging
+ *       20 gradient draws (expectation over transformation), for randomized models; FAB and Square
+ *       are left out as in AutoAttack's "rand" version;
  *   <li>{@code full}: {@code autoattack} plus C&W-L2, DeepFool and alternating-objective PGD;
  *   <li>a custom comma-separated list of registry names, e.g. {@code fgsm,pgd,apgd-ce}.
  * </ul>

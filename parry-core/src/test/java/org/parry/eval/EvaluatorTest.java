@@ -88,6 +88,35 @@ class EvaluatorTest {
         assertThat(resumed.hypocritical()).isEqualTo(uninterrupted.hypocritical());
     }
 
+    /** A kill mid-write leaves half a line; two resumes in a row still replay every unit. */
+    @Test
+    void aTornLastLineIsCutOffOnResume(@TempDir Path dir) throws IOException {
+        Evaluator.Run complete = new Evaluator(settings(), EvaluationListener.NONE)
+                .run(TestModels.syntheticCnn(), data(), dir, false);
+        Path file = dir.resolve(Journal.FILE);
+        java.util.List<String> lines = java.nio.file.Files.readAllLines(file);
+        String last = lines.get(lines.size() - 1);
+        java.util.List<String> torn = new java.util.ArrayList<>(lines.subList(0, lines.size() - 1));
+        java.nio.file.Files.write(file, torn);
+        java.nio.file.Files.writeString(file, last.substring(0, last.length() / 2),
+                java.nio.file.StandardOpenOption.APPEND);
+
+        Evaluator.Run resumed = new Evaluator(settings(), EvaluationListener.NONE)
+                .run(TestModels.syntheticCnn(), data(), dir, true);
+        assertThat(java.nio.file.Files.readAllLines(file)).as("the torn unit redone on a line of"
+                + " its own").hasSize(lines.size());
+        Evaluator.Run again = new Evaluator(settings(), EvaluationListener.NONE)
+                .run(TestModels.syntheticCnn(), data(), dir, true);
+        assertThat(java.nio.file.Files.readAllLines(file)).as("nothing redone by a second resume")
+                .hasSize(lines.size());
+        for (Evaluator.Run run : java.util.List.of(resumed, again)) {
+            for (int e = 0; e < 2; e++) {
+                assertThat(run.results().get(e).robustAccuracy())
+                        .isEqualTo(complete.results().get(e).robustAccuracy());
+            }
+        }
+    }
+
     @Test
     void resumingWithOtherSettingsIsRefused(@TempDir Path dir) throws IOException {
         new Evaluator(settings(), EvaluationListener.NONE).run(TestModels.syntheticCnn(), data(), dir, false);
