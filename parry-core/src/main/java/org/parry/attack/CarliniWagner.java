@@ -101,7 +101,9 @@ final class CarliniWagner {
 
     /**
      * One Adam step (Kingma and Ba 2015, PyTorch's form; β1 0.9, β2 0.999, ε 1e-8) on a batch of
-     * rows, row j at its own step count {@code t[j]} (1-based).
+     * rows, row j at its own step count {@code t[j]} (1-based). Every row takes the same
+     * arithmetic whatever the other rows' counts, so that a sample's path does not depend on its
+     * batch-mates.
      *
      * @return {w', m', v'}
      */
@@ -109,20 +111,14 @@ final class CarliniWagner {
             float learningRate) {
         NDArray nextM = m.mul(BETA1).add(gradient.mul(1f - BETA1));
         NDArray nextV = v.mul(BETA2).add(gradient.square().mul(1f - BETA2));
-        NDArray step;
-        if (Arrays.stream(t).allMatch(s -> s == t[0])) {
-            step = nextM.div(nextV.mul(secondCorrection(t[0])).sqrt().add(ADAM_EPSILON))
-                    .mul(firstCorrection(t[0], learningRate));
-        } else {
-            float[] first = new float[t.length];
-            float[] second = new float[t.length];
-            for (int j = 0; j < t.length; j++) {
-                first[j] = firstCorrection(t[j], learningRate);
-                second[j] = secondCorrection(t[j]);
-            }
-            step = nextM.mul(rows(first, w))
-                    .div(nextV.mul(rows(second, w)).sqrt().add(ADAM_EPSILON));
+        float[] first = new float[t.length];
+        float[] second = new float[t.length];
+        for (int j = 0; j < t.length; j++) {
+            first[j] = firstCorrection(t[j], learningRate);
+            second[j] = secondCorrection(t[j]);
         }
+        NDArray step = nextM.div(nextV.mul(rows(second, w)).sqrt().add(ADAM_EPSILON))
+                .mul(rows(first, w));
         return new NDArray[] {w.sub(step), nextM, nextV};
     }
 

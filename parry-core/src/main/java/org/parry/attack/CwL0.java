@@ -45,8 +45,11 @@ import org.parry.norm.Norm;
  * change of schedule, {@code abortEarly} (on by default), cuts that: as in {@link CwL2}, every
  * steps/10 iterations a sample whose objective c f + ||x' - x||² has not fallen below 0.9999
  * times its previous check moves on to the next c at once; set it to false for the reference's
- * schedule. The samples run together in one batch, each with its own mask, c and phase, until
- * the slowest is done; lower {@code steps} or {@code largestConst} for a faster, weaker attack.
+ * schedule. The samples run together in one batch, each with its own mask, c, Adam state and
+ * phase, until the slowest is done; lower {@code steps} or {@code largestConst} for a faster,
+ * weaker attack. A sample's result is the same as alone on a model that rounds the same at every
+ * batch size; batched kernels usually round a little differently (about 1e-6 on the logits of a
+ * small CNN), and a freezing choice between pixels of nearly equal score can then differ.
  *
  * <p>Where Parry differs from the reference, and why: the tanh variables cannot reproduce x
  * exactly (they move each pixel by about 10^-6), so at the end pixels of the result that moved by

@@ -33,9 +33,12 @@ import org.parry.norm.Norm;
  *
  * <p>Defaults, the reference's: 1000 steps, learning rate 5e-3, c from 1e-5 doubling up to 20,
  * τ × 0.9; κ = 0 (the reference has no κ; Parry adds it for symmetry with {@link CwL2}).
- * Samples run in one batch, each with its own τ, c, Adam step count and phase, so a batch gives
- * the same per-sample result as one sample at a time; the batch runs until its slowest sample is
- * done.
+ * Samples run in one batch, each with its own τ, c, Adam state and phase, so a batch gives the
+ * same per-sample result as one sample at a time on a model that rounds the same at every batch
+ * size; the batch runs until its slowest sample is done. Batched kernels usually round a little
+ * differently (about 1e-6 on the logits of a small CNN), and the τ loop can grow that into a
+ * different local optimum: inside τ nothing pulls a coordinate back, and Adam's per-coordinate
+ * normalization turns gradient components at noise level into full-size steps.
  *
  * <p>Cost, and Parry's one change of schedule ({@code abortEarly}, on by default): with the
  * reference's schedule every value of c that does not solve the problem costs all {@code steps}
