@@ -2,7 +2,6 @@ package org.parry.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -11,8 +10,6 @@ import java.util.Map;
 import java.util.stream.IntStream;
 import org.parry.criterion.Criterion;
 import org.parry.model.Classifier;
-import org.parry.model.LossGradient;
-import org.parry.model.NoGradientClassifier;
 import org.parry.norm.Norm;
 
 /**
@@ -45,8 +42,11 @@ import org.parry.norm.Norm;
  * change of schedule, {@code abortEarly} (on by default), cuts that: as in {@link CwL2}, every
  * steps/10 iterations a sample whose objective c f + ||x' - x||² has not fallen below 0.9999
  * times its previous check moves on to the next c at once; set it to false for the reference's
- * schedule. The samples run together in one batch, each with its own mask, c and phase, until
- * the slowest is done; lower {@code steps} or {@code largestConst} for a faster, weaker attack.
+ * schedule. The samples run together in one batch, each with its own mask, c, Adam state and
+ * phase, until the slowest is done; lower {@code steps} or {@code largestConst} for a faster,
+ * weaker attack. A sample's result is the same as alone on a model that rounds the same at every
+ * batch size; batched kernels usually round a little differently (about 1e-6 on the logits of a
+ * small CNN), and a freezing choice between pixels of nearly equal score can then differ.
  *
  * <p>Where Parry differs from the reference, and why: the tanh variables cannot reproduce x
  * exactly (they move each pixel by about 10^-6), so at the end pixels of the result that moved by
@@ -75,15 +75,7 @@ public record CwL0(int steps, float learningRate, float confidence, float initia
         Require.atLeast("steps", steps, 1);
         Require.positive("lr", learningRate);
         Require.nonNegative("confidence", confidence);
-        Require.positive("initialConst", initialConst);
-        Require.positive("largestConst", largestConst);
-        if (!(largestConst > initialConst)) {
-            throw new IllegalArgumentException("largestConst must be > initialConst = "
-                    + initialConst + ", got " + largestConst);
-        }
-        if (!(constFactor > 1f) || Float.isInfinite(constFactor)) {
-            throw new IllegalArgumentException("constFactor must be > 1, got " + constFactor);
-        }
+        CarliniWagner.requireConstSchedule(initialConst, largestConst, constFactor);
     }
 
     /** A builder with the defaults above. */
@@ -112,19 +104,12 @@ public record CwL0(int steps, float learningRate, float confidence, float initia
 
     @Override
     public AttackResult run(Classifier model, NDArray x, Criterion criterion) {
-        NoGradientClassifier.requireGradients(model, name());
-        AttackResult.requireInputs(model, x, criterion);
-        long start = System.nanoTime();
-        CountingClassifier counted = new CountingClassifier(model);
-        try (NDManager scope = x.getManager().newSubManager()) {
-            scope.tempAttachAll(x);
-            scope.tempAttachAll(criterion.arrays());
-            NDArray labels = criterion.labels().toType(DataType.INT64, true);
-            labels.attach(scope);
-            NDArray adversarial = search(counted, x, labels, criterion.targeted(), scope);
-            snapUnchanged(counted, x, labels, criterion.targeted(), adversarial, scope);
-            return AttackResult.unbounded(counted, x, adversarial, criterion, start);
-        }
+        return CarliniWagner.run(this, model, x, criterion, (counted, clean, labels, targeted,
+                scope) -> {
+            NDArray adversarial = search(counted, clean, labels, targeted, scope);
+            snapUnchanged(counted, clean, labels, targeted, adversarial, scope);
+            return adversarial;
+        });
     }
 
     /** Runs every sample's freezing rounds in one batch; returns the last solutions, in scope. */
@@ -135,75 +120,41 @@ public record CwL0(int steps, float learningRate, float confidence, float initia
         int channels = Math.toIntExact(shape.get(1));
         int pixels = Math.toIntExact(shape.size() / shape.get(0) / channels);
         int size = channels * pixels;
+        Shape maskShape = new Shape(n, 1, shape.get(2), shape.get(3));
         int[] labelOf = CarliniWagner.labels(labels);
         NDArray best = x.duplicate();
         best.attach(scope);
-        boolean[] done;
-        try (NDManager step = scope.newSubManager()) {
-            step.tempAttachAll(x);
-            // Already adversarial at x (with margin κ): x is the answer, with no pixel changed.
-            done = CarliniWagner.reached(model.logits(x).toFloatArray(), labelOf, confidence,
-                    targeted);
-        }
+        // Already adversarial at x (with margin κ): x is the answer, with no pixel changed.
+        boolean[] done = CarliniWagner.reachedAtStart(model, x, labelOf, confidence, targeted,
+                scope);
         float[][] allowed = new float[n][pixels];
         for (float[] row : allowed) {
             Arrays.fill(row, 1f);
         }
-        double[] c = new double[n];
-        int[] adamSteps = new int[n];
-        int[] atThisConst = new int[n];
-        double[] checkpoint = new double[n];
-        int checkEvery = Math.max(1, steps / 10);
-        Arrays.fill(c, initialConst);
-        Arrays.fill(checkpoint, Double.POSITIVE_INFINITY);
+        CarliniWagner.ConstSchedule schedule = new CarliniWagner.ConstSchedule(n, initialConst,
+                largestConst, constFactor, steps, abortEarly);
         try (NDManager loop = scope.newSubManager()) {
-            NDArray w0 = CarliniWagner.toTanhSpace(x);
-            NDArray zeros = w0.zerosLike();
-            NDArray ones = loop.ones(new Shape(n, 1, shape.get(2), shape.get(3)), x.getDataType());
-            w0.attach(loop);
-            zeros.attach(loop);
-            // Rows: 0 clean x, 1 labels, 2 w, 3 Adam's m, 4 Adam's v, 5 mask of allowed pixels.
-            CarliniWagner.Active active = new CarliniWagner.Active(loop, x, labels, w0, zeros,
-                    zeros, ones);
-            boolean[] start = new boolean[n];
-            for (int i = 0; i < n; i++) {
-                start[i] = !done[i];
-            }
-            active.keep(start);
-            while (active.size() > 0) {
-                long[] positions = active.positions;
+            CarliniWagner.Descent descent = new CarliniWagner.Descent(loop, x, labels, labelOf,
+                    loop.ones(maskShape, x.getDataType()));
+            descent.drop(done);
+            while (descent.size() > 0) {
+                long[] positions = descent.positions();
                 int rows = positions.length;
                 try (NDManager step = loop.newSubManager()) {
-                    NDArray clean = active.get(0);
-                    NDArray targets = active.get(1);
-                    NDArray mask = active.get(5);
-                    step.tempAttachAll(clean, targets, mask, best);
-                    NDArray w = active.take(2, step);
-                    int[] t = new int[rows];
-                    for (int j = 0; j < rows; j++) {
-                        t[j] = adamSteps[Math.toIntExact(positions[j])] + 1;
-                    }
-                    NDArray tanh = w.tanh();
-                    NDArray candidate = CarliniWagner.fromTanh(tanh).mul(mask)
-                            .add(clean.mul(mask.neg().add(1f)));
-                    LossGradient pass = model.lossGradient(candidate, targets, CarliniWagner.hinge(
-                            step.create(CarliniWagner.pick(c, positions)), confidence, targeted));
-                    NDArray delta = candidate.sub(clean);
-                    float[] l2 = abortEarly
-                            ? CarliniWagner.sumPerRow(delta.square()).toFloatArray() : null;
-                    float[] hinge = abortEarly ? pass.loss().toFloatArray() : null;
-                    NDArray objectiveGradient = pass.gradient().add(delta.mul(2f));
-                    boolean[] solved = CarliniWagner.reached(pass.logits().toFloatArray(),
-                            CarliniWagner.pick(labelOf, positions), confidence, targeted);
-                    NDArray[] next = CarliniWagner.adam(w,
-                            objectiveGradient.mul(mask).mul(CarliniWagner.tanhDerivative(tanh)),
-                            active.take(3, step), active.take(4, step), t, learningRate);
+                    step.tempAttachAll(best);
+                    CarliniWagner.Iterate iterate = descent.evaluate(model,
+                            schedule.constants(positions), confidence, targeted, step);
+                    NDArray delta = iterate.delta();
+                    float[] l2 = CarliniWagner.sumPerRow(delta.square()).toFloatArray();
+                    NDArray objectiveGradient = iterate.gradient().add(delta.mul(2f));
+                    descent.step(iterate, objectiveGradient, learningRate, step);
 
+                    boolean[] solved = iterate.reached();
                     long[] solvedRows = CarliniWagner.where(solved, true);
                     if (solvedRows.length > 0) {
                         // Record the solution, freeze pixels, restart the sample from the solution.
                         NDArray local = step.create(solvedRows);
-                        NDArray solutions = candidate.get(local);
+                        NDArray solutions = iterate.candidate().get(local);
                         CarliniWagner.setRows(best,
                                 step.create(CarliniWagner.pick(positions, solvedRows)), solutions);
                         float[] deltas = delta.get(local).toFloatArray();
@@ -215,47 +166,24 @@ public record CwL0(int steps, float learningRate, float confidence, float initia
                                     Arrays.copyOfRange(gradients, s * size, (s + 1) * size),
                                     allowed[i], channels);
                             System.arraycopy(allowed[i], 0, masks, s * pixels, pixels);
-                            adamSteps[i] = 0;
-                            atThisConst[i] = 0;
-                            checkpoint[i] = Double.POSITIVE_INFINITY;
+                            schedule.solved(i);
                             // With every pixel frozen the next round could only fail.
                             done[i] = IntStream.range(0, pixels).allMatch(p -> allowed[i][p] == 0f);
                         }
+                        NDArray mask = descent.mask();
                         CarliniWagner.setRows(mask, local, step.create(masks,
                                 new Shape(solvedRows.length, 1, shape.get(2), shape.get(3)))
                                 .toType(mask.getDataType(), false));
-                        CarliniWagner.setRows(next[0], local, CarliniWagner.toTanhSpace(solutions));
-                        CarliniWagner.setRows(next[1], local, solutions.zerosLike());
-                        CarliniWagner.setRows(next[2], local, solutions.zerosLike());
+                        descent.restart(solvedRows, solutions, step);
                     }
                     for (int j = 0; j < rows; j++) {
-                        int i = Math.toIntExact(positions[j]);
-                        if (solved[j]) {
-                            continue;
-                        }
-                        adamSteps[i]++;
-                        boolean stalled = false;
-                        if (abortEarly && atThisConst[i] % checkEvery == 0) {
-                            double objective = (double) hinge[j] + l2[j];
-                            stalled = objective > checkpoint[i] * 0.9999;
-                            checkpoint[i] = stalled ? checkpoint[i] : objective;
-                        }
-                        if (stalled || ++atThisConst[i] == steps) {
-                            atThisConst[i] = 0;
-                            checkpoint[i] = Double.POSITIVE_INFINITY;
-                            c[i] *= constFactor;
-                            done[i] = c[i] >= largestConst;
+                        if (!solved[j]) {
+                            done[Math.toIntExact(positions[j])] = schedule.unsolved(
+                                    Math.toIntExact(positions[j]), (double) iterate.hinge()[j] + l2[j]);
                         }
                     }
-                    for (int k = 0; k < 3; k++) {
-                        active.put(2 + k, next[k]);
-                    }
                 }
-                boolean[] stay = new boolean[rows];
-                for (int j = 0; j < rows; j++) {
-                    stay[j] = !done[Math.toIntExact(positions[j])];
-                }
-                active.keep(stay);
+                descent.drop(done);
             }
         }
         return best;

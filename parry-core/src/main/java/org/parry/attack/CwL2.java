@@ -2,14 +2,11 @@ package org.parry.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.parry.criterion.Criterion;
 import org.parry.model.Classifier;
-import org.parry.model.LossGradient;
-import org.parry.model.NoGradientClassifier;
 import org.parry.norm.Norm;
 
 /**
@@ -102,18 +99,7 @@ public record CwL2(int binarySteps, int steps, float learningRate, float confide
 
     @Override
     public AttackResult run(Classifier model, NDArray x, Criterion criterion) {
-        NoGradientClassifier.requireGradients(model, name());
-        AttackResult.requireInputs(model, x, criterion);
-        long start = System.nanoTime();
-        CountingClassifier counted = new CountingClassifier(model);
-        try (NDManager scope = x.getManager().newSubManager()) {
-            scope.tempAttachAll(x);
-            scope.tempAttachAll(criterion.arrays());
-            NDArray labels = criterion.labels().toType(DataType.INT64, true);
-            labels.attach(scope);
-            NDArray adversarial = search(counted, x, labels, criterion.targeted(), scope);
-            return AttackResult.unbounded(counted, x, adversarial, criterion, start);
-        }
+        return CarliniWagner.run(this, model, x, criterion, this::search);
     }
 
     /** The binary search on c around the inner Adam loop; returns the best points, in scope. */
@@ -121,8 +107,6 @@ public record CwL2(int binarySteps, int steps, float learningRate, float confide
             NDManager scope) {
         int n = Math.toIntExact(x.getShape().get(0));
         int[] labelOf = CarliniWagner.labels(labels);
-        NDArray origin = CarliniWagner.toTanhSpace(x);
-        origin.attach(scope);
         NDArray best = x.duplicate();
         best.attach(scope);
         float[] bestL2 = new float[n];
@@ -137,8 +121,8 @@ public record CwL2(int binarySteps, int steps, float learningRate, float confide
             if (repeat && outer == binarySteps - 1) {
                 c = upper.clone();
             }
-            boolean[] succeeded = descend(model, x, labels, labelOf, targeted, origin, c, best,
-                    bestL2, scope);
+            boolean[] succeeded = descend(model, x, labels, labelOf, targeted, c, best, bestL2,
+                    scope);
             for (int i = 0; i < n; i++) {
                 if (succeeded[i]) {
                     upper[i] = Math.min(upper[i], c[i]);
@@ -159,74 +143,44 @@ public record CwL2(int binarySteps, int steps, float learningRate, float confide
      * {@code bestL2} in place; returns, per sample, whether any iterate was adversarial.
      */
     private boolean[] descend(CountingClassifier model, NDArray x, NDArray labels, int[] labelOf,
-            boolean targeted, NDArray origin, double[] c, NDArray best, float[] bestL2,
-            NDManager scope) {
+            boolean targeted, double[] c, NDArray best, float[] bestL2, NDManager scope) {
         int n = bestL2.length;
         boolean[] succeeded = new boolean[n];
-        double[] checkpoint = new double[n];
-        Arrays.fill(checkpoint, Double.POSITIVE_INFINITY);
-        int checkEvery = Math.max(1, steps / 10);
+        boolean[] stalled = new boolean[n];
+        CarliniWagner.Stall stall = new CarliniWagner.Stall(n, steps);
         try (NDManager outer = scope.newSubManager()) {
-            NDArray zeros = outer.zeros(origin.getShape(), origin.getDataType());
-            // Rows: 0 clean x, 1 labels, 2 w, 3 Adam's m, 4 Adam's v.
-            CarliniWagner.Active active = new CarliniWagner.Active(outer, x, labels, origin, zeros,
-                    zeros);
-            for (int iteration = 0; iteration < steps && active.size() > 0; iteration++) {
-                long[] positions = active.positions;
-                boolean[] stay = new boolean[positions.length];
-                Arrays.fill(stay, true);
+            CarliniWagner.Descent descent = new CarliniWagner.Descent(outer, x, labels, labelOf,
+                    null);
+            for (int iteration = 0; iteration < steps && descent.size() > 0; iteration++) {
+                long[] positions = descent.positions();
                 try (NDManager step = outer.newSubManager()) {
-                    NDArray clean = active.get(0);
-                    NDArray targets = active.get(1);
-                    step.tempAttachAll(clean, targets, best);
-                    NDArray w = active.take(2, step);
-                    NDArray tanh = w.tanh();
-                    NDArray candidate = CarliniWagner.fromTanh(tanh);
-                    LossGradient pass = model.lossGradient(candidate, targets,
-                            CarliniWagner.hinge(step.create(CarliniWagner.pick(c, positions)),
-                                    confidence, targeted));
-                    NDArray delta = candidate.sub(clean);
+                    step.tempAttachAll(best);
+                    CarliniWagner.Iterate iterate = descent.evaluate(model,
+                            CarliniWagner.pick(c, positions), confidence, targeted, step);
+                    NDArray delta = iterate.delta();
                     float[] l2 = CarliniWagner.sumPerRow(delta.square()).toFloatArray();
-                    float[] hinge = pass.loss().toFloatArray();
-                    boolean[] reached = CarliniWagner.reached(pass.logits().toFloatArray(),
-                            CarliniWagner.pick(labelOf, positions), confidence, targeted);
-
                     boolean[] improved = new boolean[positions.length];
                     for (int j = 0; j < positions.length; j++) {
                         int i = Math.toIntExact(positions[j]);
-                        if (reached[j]) {
+                        if (iterate.reached()[j]) {
                             succeeded[i] = true;
                             if (l2[j] < bestL2[i]) {
                                 bestL2[i] = l2[j];
                                 improved[j] = true;
                             }
                         }
-                        if (abortEarly && iteration % checkEvery == 0) {
-                            double objective = (double) l2[j] + hinge[j];
-                            if (objective > checkpoint[i] * 0.9999) {
-                                stay[j] = false;
-                            } else {
-                                checkpoint[i] = objective;
-                            }
-                        }
+                        stalled[i] = abortEarly
+                                && stall.stalled(i, iteration, (double) l2[j] + iterate.hinge()[j]);
                     }
                     long[] better = CarliniWagner.where(improved, true);
                     if (better.length > 0) {
                         CarliniWagner.copyRows(best, CarliniWagner.pick(positions, better),
-                                candidate, better);
+                                iterate.candidate(), better);
                     }
-
-                    NDArray gradient = pass.gradient().add(delta.mul(2f))
-                            .mul(CarliniWagner.tanhDerivative(tanh));
-                    int[] t = new int[positions.length];
-                    Arrays.fill(t, iteration + 1);
-                    NDArray[] next = CarliniWagner.adam(w, gradient, active.take(3, step),
-                            active.take(4, step), t, learningRate);
-                    for (int k = 0; k < 3; k++) {
-                        active.put(2 + k, next[k]);
-                    }
+                    descent.step(iterate, iterate.gradient().add(delta.mul(2f)), learningRate,
+                            step);
                 }
-                active.keep(stay);
+                descent.drop(stalled);
             }
         }
         return succeeded;

@@ -2,14 +2,11 @@ package org.parry.attack;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.parry.criterion.Criterion;
 import org.parry.model.Classifier;
-import org.parry.model.LossGradient;
-import org.parry.model.NoGradientClassifier;
 import org.parry.norm.Norm;
 
 /**
@@ -33,9 +30,12 @@ import org.parry.norm.Norm;
  *
  * <p>Defaults, the reference's: 1000 steps, learning rate 5e-3, c from 1e-5 doubling up to 20,
  * τ × 0.9; κ = 0 (the reference has no κ; Parry adds it for symmetry with {@link CwL2}).
- * Samples run in one batch, each with its own τ, c, Adam step count and phase, so a batch gives
- * the same per-sample result as one sample at a time; the batch runs until its slowest sample is
- * done.
+ * Samples run in one batch, each with its own τ, c, Adam state and phase, so a batch gives the
+ * same per-sample result as one sample at a time on a model that rounds the same at every batch
+ * size; the batch runs until its slowest sample is done. Batched kernels usually round a little
+ * differently (about 1e-6 on the logits of a small CNN), and the τ loop can grow that into a
+ * different local optimum: inside τ nothing pulls a coordinate back, and Adam's per-coordinate
+ * normalization turns gradient components at noise level into full-size steps.
  *
  * <p>Cost, and Parry's one change of schedule ({@code abortEarly}, on by default): with the
  * reference's schedule every value of c that does not solve the problem costs all {@code steps}
@@ -74,15 +74,7 @@ public record CwLinf(int steps, float learningRate, float confidence, float init
         Require.atLeast("steps", steps, 1);
         Require.positive("lr", learningRate);
         Require.nonNegative("confidence", confidence);
-        Require.positive("initialConst", initialConst);
-        Require.positive("largestConst", largestConst);
-        if (!(largestConst > initialConst)) {
-            throw new IllegalArgumentException("largestConst must be > initialConst = "
-                    + initialConst + ", got " + largestConst);
-        }
-        if (!(constFactor > 1f) || Float.isInfinite(constFactor)) {
-            throw new IllegalArgumentException("constFactor must be > 1, got " + constFactor);
-        }
+        CarliniWagner.requireConstSchedule(initialConst, largestConst, constFactor);
         if (!(decreaseFactor > 0f && decreaseFactor < 1f)) {
             throw new IllegalArgumentException(
                     "decreaseFactor must be in (0, 1), got " + decreaseFactor);
@@ -116,18 +108,7 @@ public record CwLinf(int steps, float learningRate, float confidence, float init
 
     @Override
     public AttackResult run(Classifier model, NDArray x, Criterion criterion) {
-        NoGradientClassifier.requireGradients(model, name());
-        AttackResult.requireInputs(model, x, criterion);
-        long start = System.nanoTime();
-        CountingClassifier counted = new CountingClassifier(model);
-        try (NDManager scope = x.getManager().newSubManager()) {
-            scope.tempAttachAll(x);
-            scope.tempAttachAll(criterion.arrays());
-            NDArray labels = criterion.labels().toType(DataType.INT64, true);
-            labels.attach(scope);
-            NDArray adversarial = search(counted, x, labels, criterion.targeted(), scope);
-            return AttackResult.unbounded(counted, x, adversarial, criterion, start);
-        }
+        return CarliniWagner.run(this, model, x, criterion, this::search);
     }
 
     /** Runs every sample's τ loop in one batch; returns the last solutions, in scope. */
@@ -137,116 +118,62 @@ public record CwLinf(int steps, float learningRate, float confidence, float init
         int[] labelOf = CarliniWagner.labels(labels);
         NDArray best = x.duplicate();
         best.attach(scope);
-        boolean[] done;
-        try (NDManager step = scope.newSubManager()) {
-            step.tempAttachAll(x);
-            // Already adversarial at x (with margin κ): x is the answer.
-            done = CarliniWagner.reached(model.logits(x).toFloatArray(), labelOf, confidence,
-                    targeted);
-        }
+        // Already adversarial at x (with margin κ): x is the answer.
+        boolean[] done = CarliniWagner.reachedAtStart(model, x, labelOf, confidence, targeted,
+                scope);
         float[] tau = new float[n];
-        double[] c = new double[n];
-        int[] adamSteps = new int[n];
-        int[] atThisConst = new int[n];
-        double[] checkpoint = new double[n];
-        int checkEvery = Math.max(1, steps / 10);
         Arrays.fill(tau, 1f);
-        Arrays.fill(c, initialConst);
-        Arrays.fill(checkpoint, Double.POSITIVE_INFINITY);
+        CarliniWagner.ConstSchedule schedule = new CarliniWagner.ConstSchedule(n, initialConst,
+                largestConst, constFactor, steps, abortEarly);
         try (NDManager loop = scope.newSubManager()) {
-            NDArray w0 = CarliniWagner.toTanhSpace(x);
-            NDArray zeros = w0.zerosLike();
-            w0.attach(loop);
-            zeros.attach(loop);
-            // Rows: 0 clean x, 1 labels, 2 w, 3 Adam's m, 4 Adam's v.
-            CarliniWagner.Active active = new CarliniWagner.Active(loop, x, labels, w0, zeros,
-                    zeros);
-            boolean[] start = new boolean[n];
-            for (int i = 0; i < n; i++) {
-                start[i] = !done[i];
-            }
-            active.keep(start);
-            while (active.size() > 0) {
-                long[] positions = active.positions;
+            CarliniWagner.Descent descent = new CarliniWagner.Descent(loop, x, labels, labelOf,
+                    null);
+            descent.drop(done);
+            while (descent.size() > 0) {
+                long[] positions = descent.positions();
                 int rows = positions.length;
                 try (NDManager step = loop.newSubManager()) {
-                    NDArray clean = active.get(0);
-                    NDArray targets = active.get(1);
-                    step.tempAttachAll(clean, targets, best);
-                    NDArray w = active.take(2, step);
-                    float[] constants = CarliniWagner.pick(c, positions);
+                    step.tempAttachAll(best);
+                    float[] constants = schedule.constants(positions);
+                    CarliniWagner.Iterate iterate = descent.evaluate(model, constants, confidence,
+                            targeted, step);
+                    NDArray delta = iterate.delta();
                     float[] tauRows = new float[rows];
-                    int[] t = new int[rows];
                     for (int j = 0; j < rows; j++) {
                         tauRows[j] = tau[Math.toIntExact(positions[j])];
-                        t[j] = adamSteps[Math.toIntExact(positions[j])] + 1;
                     }
-                    NDArray tanh = w.tanh();
-                    NDArray candidate = CarliniWagner.fromTanh(tanh);
-                    LossGradient pass = model.lossGradient(candidate, targets,
-                            CarliniWagner.hinge(step.create(constants), confidence, targeted));
-                    NDArray delta = candidate.sub(clean);
                     NDArray size = delta.abs();
                     NDArray excess = size.sub(CarliniWagner.rows(tauRows, delta)).maximum(0f);
                     float[] penalty = CarliniWagner.sumPerRow(excess).toFloatArray();
                     float[] linf = CarliniWagner.maxPerRow(size).toFloatArray();
-                    float[] hinge = pass.loss().toFloatArray();
-                    boolean[] reached = CarliniWagner.reached(pass.logits().toFloatArray(),
-                            CarliniWagner.pick(labelOf, positions), confidence, targeted);
-
-                    NDArray gradient = pass.gradient()
-                            .add(delta.sign().mul(excess.gt(0f).toType(delta.getDataType(), false)))
-                            .mul(CarliniWagner.tanhDerivative(tanh));
-                    NDArray[] next = CarliniWagner.adam(w, gradient, active.take(3, step),
-                            active.take(4, step), t, learningRate);
+                    descent.step(iterate, iterate.gradient().add(
+                            delta.sign().mul(excess.gt(0f).toType(delta.getDataType(), false))),
+                            learningRate, step);
 
                     boolean[] solved = new boolean[rows];
                     for (int j = 0; j < rows; j++) {
                         int i = Math.toIntExact(positions[j]);
+                        float hinge = iterate.hinge()[j];
                         // The reference's test, c f + penalty < 1e-4 c, on an adversarial point.
-                        solved[j] = reached[j] && hinge[j] + penalty[j] < 1e-4 * constants[j];
+                        solved[j] = iterate.reached()[j] && hinge + penalty[j] < 1e-4 * constants[j];
                         if (solved[j]) {
                             tau[i] = Math.min(tau[i], linf[j]) * decreaseFactor;
-                            adamSteps[i] = 0;
-                            atThisConst[i] = 0;
-                            checkpoint[i] = Double.POSITIVE_INFINITY;
+                            schedule.solved(i);
                             done[i] = tau[i] <= SMALLEST_TAU;
-                            continue;
-                        }
-                        adamSteps[i]++;
-                        boolean stalled = false;
-                        if (abortEarly && atThisConst[i] % checkEvery == 0) {
-                            double objective = (double) hinge[j] + penalty[j];
-                            stalled = objective > checkpoint[i] * 0.9999;
-                            checkpoint[i] = stalled ? checkpoint[i] : objective;
-                        }
-                        if (stalled || ++atThisConst[i] == steps) {
-                            atThisConst[i] = 0;
-                            checkpoint[i] = Double.POSITIVE_INFINITY;
-                            c[i] *= constFactor;
-                            done[i] = c[i] >= largestConst;
+                        } else {
+                            done[i] = schedule.unsolved(i, (double) hinge + penalty[j]);
                         }
                     }
                     long[] solvedRows = CarliniWagner.where(solved, true);
                     if (solvedRows.length > 0) {
                         // Record the solution, then restart the sample's inner problem from it.
                         CarliniWagner.copyRows(best, CarliniWagner.pick(positions, solvedRows),
-                                candidate, solvedRows);
-                        NDArray local = step.create(solvedRows);
-                        NDArray solutions = candidate.get(local);
-                        CarliniWagner.setRows(next[0], local, CarliniWagner.toTanhSpace(solutions));
-                        CarliniWagner.setRows(next[1], local, solutions.zerosLike());
-                        CarliniWagner.setRows(next[2], local, solutions.zerosLike());
-                    }
-                    for (int k = 0; k < 3; k++) {
-                        active.put(2 + k, next[k]);
+                                iterate.candidate(), solvedRows);
+                        descent.restart(solvedRows,
+                                iterate.candidate().get(step.create(solvedRows)), step);
                     }
                 }
-                boolean[] stay = new boolean[rows];
-                for (int j = 0; j < rows; j++) {
-                    stay[j] = !done[Math.toIntExact(positions[j])];
-                }
-                active.keep(stay);
+                descent.drop(done);
             }
         }
         return best;

@@ -18,7 +18,9 @@ import org.parry.criterion.Misclassification;
 import org.parry.criterion.TargetedMisclassification;
 import org.parry.data.Batch;
 import org.parry.model.BlockClassifier;
+import org.parry.model.Classifier;
 import org.parry.model.NoGradientClassifier;
+import org.parry.model.RowByRowClassifier;
 import org.parry.norm.Norm;
 import org.parry.testing.TestModels;
 
@@ -55,11 +57,8 @@ class AttackPropertiesTest {
             entry(new Case("pgd", Norm.LINF, 0.2f, 10, Map.of(), false, 1.0)),
             entry(new Case("hypocritical", Norm.LINF, 0.2f, 5, Map.of(), false, Double.NaN)),
             entry(new Case("cw-l2", Norm.L2, Float.NaN, 100, Map.of("binarySteps", "4"), true, 0.9)),
-            // Known defect, left for a follow-up: C&W L∞ and L0 schedule their constant c and
-            // threshold per batch, so a sample's result depends on its batch-mates (measured
-            // differences 1e-3 for L∞, whole pixels for L0). Batch invariance is not asserted.
-            entry(new Case("cw-linf", Norm.LINF, Float.NaN, 30, Map.of(), false, Double.NaN)),
-            entry(new Case("cw-l0", Norm.L0, Float.NaN, 20, Map.of(), false, Double.NaN)),
+            entry(new Case("cw-linf", Norm.LINF, Float.NaN, 30, Map.of(), true, Double.NaN)),
+            entry(new Case("cw-l0", Norm.L0, Float.NaN, 20, Map.of(), true, Double.NaN)),
             entry(new Case("deepfool", Norm.L2, Float.NaN, 20, Map.of(), true, Double.NaN)),
             entry(new Case("apgd-ce", Norm.LINF, 0.2f, 10, Map.of(), false, Double.NaN)),
             entry(new Case("apgd-dlr", Norm.LINF, 0.2f, 10, Map.of(), false, Double.NaN)),
@@ -71,6 +70,17 @@ class AttackPropertiesTest {
 
     /** Score-based attacks: logits only, no gradients, and they run on black-box models. */
     private static final java.util.Set<String> BLACK_BOX = java.util.Set.of("square");
+
+    /**
+     * Attacks whose paths amplify rounding noise. The CNN's batched kernels round differently
+     * for different batch sizes (about 1e-6 on the logits). C&amp;W L∞ has no restoring force on
+     * coordinates inside τ, where Adam's per-coordinate normalization turns that noise into
+     * full-size steps, and C&amp;W L0 makes discrete freezing choices; both then settle on other
+     * local optima (measured on 4 samples: one pixel of one sample 0.034 apart for L∞, 0.8 for L0).
+     * Their batch invariance, i.e. that every sample keeps its own c, τ, mask and Adam state, is
+     * asserted on the same CNN run one row at a time, which rounds the same in every batch.
+     */
+    private static final java.util.Set<String> NOISE_AMPLIFYING = java.util.Set.of("cw-linf", "cw-l0");
 
     private static Map.Entry<String, Case> entry(Case c) {
         return Map.entry(c.name(), c);
@@ -91,7 +101,11 @@ class AttackPropertiesTest {
     }
 
     private static AttackResult attack(Case c, NDArray x, Criterion criterion) {
-        return c.create(bounded(c) ? c.epsilon() : Float.NaN).run(TestModels.syntheticCnn(), x, criterion);
+        return attack(c, TestModels.syntheticCnn(), x, criterion);
+    }
+
+    private static AttackResult attack(Case c, Classifier model, NDArray x, Criterion criterion) {
+        return c.create(bounded(c) ? c.epsilon() : Float.NaN).run(model, x, criterion);
     }
 
     private static Batch batch(NDManager manager, int n) {
@@ -156,13 +170,19 @@ class AttackPropertiesTest {
     @MethodSource("cases")
     void deterministicAttacksAreBatchInvariant(Case c) {
         org.junit.jupiter.api.Assumptions.assumeTrue(c.deterministic(), "random draws depend on the batch");
+        Classifier model = NOISE_AMPLIFYING.contains(c.name())
+                ? new RowByRowClassifier(TestModels.syntheticCnn()) : TestModels.syntheticCnn();
         try (NDManager manager = NDManager.newBaseManager()) {
             Batch batch = batch(manager, 4);
-            float[] together = attack(c, batch.x(), new Misclassification(batch.y())).adversarial();
+            AttackResult result = attack(c, model, batch.x(), new Misclassification(batch.y()));
+            float[] together = result.adversarial();
             int size = together.length / 4;
             for (int i = 0; i < 4; i++) {
                 Batch one = TestModels.syntheticTest().batch(manager, i, i + 1);
-                float[] alone = attack(c, one.x(), new Misclassification(one.y())).adversarial();
+                AttackResult single = attack(c, model, one.x(), new Misclassification(one.y()));
+                assertThat(single.success()[0]).as("%s sample %d success", c, i)
+                        .isEqualTo(result.success()[i]);
+                float[] alone = single.adversarial();
                 float[] slice = Arrays.copyOfRange(together, i * size, (i + 1) * size);
                 for (int j = 0; j < size; j++) {
                     assertThat(alone[j]).as("%s sample %d pixel %d", c, i, j)
