@@ -21,7 +21,8 @@ import java.util.Set;
  *
  * <pre>
  * bench [--quick] [--json FILE] [--threads N] [--malloc-tuning] [NAME...]
- *       NAME: sgemm, gradient, memory, training, attack, defense-training, all
+ *       NAME: sgemm, gradient, memory, training, attack, autoattack, quick-memory,
+ *             defense-training, all
  * </pre>
  *
  * Runs the chosen benchmarks (all by default) one after the other in this process, prints a table
@@ -30,13 +31,16 @@ import java.util.Set;
  * roofline, so choosing either also runs {@code sgemm} first. {@code --quick} runs fewer, shorter repetitions (smoke test);
  * {@code --threads N} sets PyTorch's intra-op thread count (default: one per core);
  * {@code --malloc-tuning} raises glibc's mmap and trim thresholds ({@link NativeMalloc}).
+ * {@code autoattack} and {@code quick-memory} attack a small-cnn trained on Fashion-MNIST, which
+ * they train once and keep in {@value TrainedModels#CACHE} ({@link TrainedModels}).
  * Run with {@code -Dai.djl.offline=true}: nothing is downloaded.
  */
 public final class Bench {
 
     private static final List<Benchmark> BENCHMARKS = List.of(
             new SgemmBenchmark(), new GradientBenchmark(), new MemoryBenchmark(),
-            new TrainingBenchmark(), new AttackBenchmark(), new DefenseTrainingBenchmark());
+            new TrainingBenchmark(), new AttackBenchmark(), new AutoAttackBenchmark(),
+            new QuickMemoryBenchmark(), new DefenseTrainingBenchmark());
 
     private Bench() {}
 
@@ -198,7 +202,7 @@ public final class Bench {
         stream.println("  --malloc-tuning  keep freed native memory for reuse (glibc mallopt), see NativeMalloc");
         stream.println("benchmarks (default all, run in this order):");
         for (Benchmark benchmark : BENCHMARKS) {
-            stream.printf("  %-9s %s%n", benchmark.name(), benchmark.description());
+            stream.printf("  %-12s %s%n", benchmark.name(), benchmark.description());
         }
         return error == null ? 0 : 2;
     }

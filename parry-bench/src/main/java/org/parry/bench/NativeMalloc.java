@@ -44,4 +44,20 @@ public final class NativeMalloc {
             return "not available: " + e;
         }
     }
+
+    /**
+     * Calls glibc's {@code malloc_trim(0)}: every arena gives its free pages back to the kernel, so
+     * the resident set size that follows counts only memory in use, not memory the allocator keeps
+     * for reuse.
+     *
+     * @return whether it ran (false where glibc or JNA is not available)
+     */
+    public static boolean trim() {
+        try {
+            NativeLibrary.getInstance("c").getFunction("malloc_trim").invokeInt(new Object[] {0});
+            return true;
+        } catch (RuntimeException | LinkageError e) {
+            return false;
+        }
+    }
 }

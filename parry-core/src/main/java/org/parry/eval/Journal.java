@@ -141,14 +141,17 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    /** The recorded unit, or null. */
+    /** The unit replayed from the journal on disk, or null. */
     Entry find(int epsilon, int attack, int batch) {
         return entries.get(List.of(epsilon, attack, batch));
     }
 
-    /** Appends a unit and flushes it to disk. */
+    /**
+     * Appends a unit and flushes it to disk. It is not kept in memory: each unit is looked up once,
+     * before it runs, so only replayed units are ever found (keeping the appended ones would hold
+     * every adversarial example of the run twice, here and in the worst-case bookkeeping).
+     */
     void append(Entry entry) throws IOException {
-        entries.put(List.of(entry.epsilon(), entry.attack(), entry.batch()), entry);
         writeLine(SavedModel.json().writer().without(
                 com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
                 .writeValueAsString(entry));
