@@ -8,6 +8,7 @@ import org.parry.data.ImageDataset;
 import org.parry.data.Split;
 import org.parry.model.BlockClassifier;
 import org.parry.model.SavedModel;
+import org.parry.model.zoo.ArchitectureOptions;
 import org.parry.train.StandardObjective;
 import org.parry.train.TrainingJob;
 import org.parry.train.TrainingListener;
@@ -44,8 +45,8 @@ public final class TrainedModels {
                     + "; not timed)");
             long start = System.nanoTime();
             ImageDataset train = DataSets.load("fashion-mnist", null, Split.TRAIN);
-            new TrainingJob("small-cnn", 0, train, fashionMnistTest(),
-                    TrainingSettings.builder().optSeed(0).build(), new StandardObjective(),
+            new TrainingJob("small-cnn", ArchitectureOptions.DEFAULT, train, fashionMnistTest(),
+                    TrainingSettings.builder().optSeed(0).build(), new StandardObjective(), null,
                     directory).run(false, TrainingListener.NONE, done -> {});
             out.printf("  trained in %.0f s%n", (System.nanoTime() - start) / 1e9);
         } else {
