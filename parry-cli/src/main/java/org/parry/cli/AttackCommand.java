@@ -130,23 +130,10 @@ final class AttackCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Norm threat = norm == null ? Norm.LINF : Norm.parse(norm);
         TargetMode mode = targetMode(targetMode, targeted);
-        Attack attack = AttackRegistry.create(attackName, new AttackOptions(threat, epsilon, steps,
-                data.seed, PrefixedSettings.parse("attack", attackName, settings)));
-        Object attackNorm = attack.settings().get("norm");
-        if (norm != null && attackNorm != null && !attackNorm.equals(threat.id())) {
-            throw new IllegalArgumentException(attackName + " attacks in " + attackNorm + ", not "
-                    + threat.id() + "; drop --norm or choose an attack for " + threat.id());
-        }
-        if (epsilon != null && !attack.settings().containsKey("epsilon")) {
-            throw new IllegalArgumentException(attackName + " takes no --eps: it looks for the"
-                    + " smallest perturbation itself; drop --eps or choose a bounded attack such as pgd");
-        }
-        if (steps != null && !attack.settings().containsKey("steps")) {
-            throw new IllegalArgumentException(attackName + " takes no --steps; its settings are "
-                    + attack.settings().keySet());
-        }
+        Attack attack = AttackRegistry.create(attackName, new AttackOptions(
+                norm == null ? null : Norm.parse(norm), epsilon, steps, data.seed,
+                PrefixedSettings.parse("attack", attackName, settings)));
         if (gallerySize < 1) {
             throw new IllegalArgumentException("--gallery must be >= 1, got " + gallerySize);
         }

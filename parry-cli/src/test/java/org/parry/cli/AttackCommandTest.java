@@ -215,10 +215,11 @@ class AttackCommandTest {
         assertOneLineError(attack("--attack", "fgsm", "--eps", "0.1", "--black-box"),
                 "no gradients", "white-box");
         assertOneLineError(attack("--attack", "fgsm", "--eps", "0.1", "--norm", "l2"),
-                "fgsm attacks in linf");
-        assertOneLineError(attack("--attack", "deepfool", "--eps", "0.1"), "deepfool takes no --eps");
+                "attack 'fgsm' attacks in linf only, not l2", "remove --norm");
+        assertOneLineError(attack("--attack", "deepfool", "--eps", "0.1"),
+                "attack 'deepfool' has no epsilon (it finds minimal perturbations); remove --eps");
         assertOneLineError(attack("--attack", "fgsm", "--eps", "0.1", "--steps", "5"),
-                "fgsm takes no --steps");
+                "attack 'fgsm' has no steps", "remove --steps");
         assertOneLineError(attack("--attack", "fgsm", "--eps", "0.1", "--target-mode", "next"),
                 "needs --targeted");
         assertOneLineError(attack("--attack", "fgsm", "--eps", "0.1", "--targeted",

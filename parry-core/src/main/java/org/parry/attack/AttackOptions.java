@@ -11,8 +11,9 @@ import org.parry.norm.Norm;
 /**
  * The options a user gives an attack by name: the threat model (norm, ε), the common
  * {@code steps}, {@code targeted} and {@code seed}, and {@code key=value} settings specific to the
- * attack. Reading a setting marks it used; {@link AttackRegistry} rejects settings nobody read,
- * so a typo is an error, not a silently ignored option.
+ * attack. Reading an option marks it used; {@link AttackRegistry} rejects options the attack never
+ * read (a setting with a typo, an ε given to a minimum-norm attack, steps given to a one-step
+ * attack, a norm other than that of a single-norm attack), so no option is silently ignored.
  */
 public final class AttackOptions {
 
@@ -22,8 +23,12 @@ public final class AttackOptions {
     private final long seed;
     private final Map<String, String> settings;
     private final Set<String> used = new TreeSet<>();
+    private boolean normRead;
+    private boolean epsilonRead;
+    private boolean stepsRead;
 
     /**
+     * @param norm null when not given (attacks with a choice of norm then take linf)
      * @param epsilon null when not given (minimum-norm attacks need none)
      * @param steps null for the attack's default
      */
@@ -36,8 +41,15 @@ public final class AttackOptions {
         this.settings = new LinkedHashMap<>(settings);
     }
 
+    /** The norm given, else linf. */
     public Norm norm() {
-        return norm;
+        return normOr(Norm.LINF);
+    }
+
+    /** The norm given, else the attack's default. */
+    public Norm normOr(Norm fallback) {
+        normRead = true;
+        return norm == null ? fallback : norm;
     }
 
     /** ε, required by bounded attacks. */
@@ -45,15 +57,18 @@ public final class AttackOptions {
         if (epsilon == null) {
             throw new IllegalArgumentException(attack + " needs an epsilon: pass --eps (e.g. --eps 0.1)");
         }
+        epsilonRead = true;
         return epsilon;
     }
 
     /** ε if given, else the default. */
     public float epsilonOr(float fallback) {
+        epsilonRead = true;
         return epsilon == null ? fallback : epsilon;
     }
 
     public int steps(int fallback) {
+        stepsRead = true;
         return steps == null ? fallback : steps;
     }
 
@@ -106,6 +121,21 @@ public final class AttackOptions {
     public AttackLoss getLoss(String key, AttackLoss fallback) {
         String value = take(key);
         return value == null ? fallback : AttackLoss.parse(value);
+    }
+
+    /** The norm, if one was given and the attack never read it; else null. */
+    Norm unreadNorm() {
+        return normRead ? null : norm;
+    }
+
+    /** Whether ε was given and the attack never read it. */
+    boolean epsilonUnread() {
+        return epsilon != null && !epsilonRead;
+    }
+
+    /** Whether steps were given and the attack never read them. */
+    boolean stepsUnread() {
+        return steps != null && !stepsRead;
     }
 
     /** The settings given but never read. */

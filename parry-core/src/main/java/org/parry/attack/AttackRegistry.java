@@ -22,8 +22,7 @@ public final class AttackRegistry {
         register("fgsm", "fast gradient sign method (Goodfellow et al. 2015), linf",
                 o -> new Fgsm(o.epsilon("fgsm"), o.getLoss("loss", AttackLoss.CE)));
         register("fgm", "fast gradient method, one normalized step (l2 by default)",
-                o -> new Fgm(o.norm() == Norm.LINF ? Norm.L2 : o.norm(), o.epsilon("fgm"),
-                        o.getLoss("loss", AttackLoss.CE)));
+                o -> new Fgm(o.normOr(Norm.L2), o.epsilon("fgm"), o.getLoss("loss", AttackLoss.CE)));
         register("rand-fgsm", "random step then FGSM (Tramer et al. 2018); alpha=eps/2",
                 o -> new RandFgsm(o.epsilon("rand-fgsm"),
                         o.getFloat("alpha", o.epsilon("rand-fgsm") / 2f), o.seed()));
@@ -111,7 +110,7 @@ public final class AttackRegistry {
                 + " alpha=eps/4, 100 steps",
                 o -> {
                     float epsilon = o.epsilon("alt-pgd");
-                    if (o.norm() != null && o.norm() != Norm.LINF) {
+                    if (o.norm() != Norm.LINF) {
                         throw new IllegalArgumentException("alt-pgd is a linf attack, got norm "
                                 + o.norm().id() + "; use pgd or apgd-ce for " + o.norm().id());
                     }
@@ -164,7 +163,8 @@ public final class AttackRegistry {
     }
 
     /**
-     * @throws IllegalArgumentException for an unknown name or a setting the attack does not have
+     * @throws IllegalArgumentException for an unknown name, a setting the attack does not have, or
+     *     an ε, a number of steps or a norm that the attack would ignore
      */
     public static Attack create(String name, AttackOptions options) {
         Attack attack = entry(name).factory().apply(options);
@@ -173,6 +173,23 @@ public final class AttackRegistry {
             throw new IllegalArgumentException("attack '" + name + "' has no setting "
                     + String.join(", ", unused) + "; its settings are "
                     + attack.settings().keySet());
+        }
+        // Every registered attack without ε is a minimum-norm attack, every one without steps a
+        // one-step attack, and every one that does not read the norm attacks in one norm only.
+        if (options.epsilonUnread()) {
+            throw new IllegalArgumentException("attack '" + name + "' has no epsilon (it finds"
+                    + " minimal perturbations); remove --eps");
+        }
+        if (options.stepsUnread()) {
+            throw new IllegalArgumentException("attack '" + name + "' has no steps (it takes one"
+                    + " step); remove --steps");
+        }
+        Norm norm = options.unreadNorm();
+        Object own = attack.settings().get("norm");
+        if (norm != null && !norm.id().equals(own)) {
+            throw new IllegalArgumentException("attack '" + name + "' attacks in " + own
+                    + " only, not " + norm.id() + "; remove --norm or choose an attack for "
+                    + norm.id());
         }
         return attack;
     }

@@ -39,8 +39,10 @@ class AttackPropertiesTest {
     record Case(String name, Norm norm, float epsilon, Integer steps, Map<String, String> settings,
             boolean deterministic, double targetedRate) {
 
+        /** The attack at ε = {@code eps}, or without ε when {@code eps} is NaN. */
         Attack create(float eps) {
-            return AttackRegistry.create(name, new AttackOptions(norm, eps, steps, 3, settings));
+            return AttackRegistry.create(name, new AttackOptions(norm, Float.isNaN(eps) ? null : eps,
+                    steps, 3, settings));
         }
 
         @Override
