@@ -415,7 +415,10 @@ public final class DefenseTable {
         page.append("## Adversarial training at ε = 0.1 (L∞), Fashion-MNIST, small-cnn\n\n")
                 .append("Each model: the first ").append(first.trainSize())
                 .append(" training images, ").append(first.epochs())
-                .append(" epochs, Adam 1e-3, batch 128, seed 0. Robust accuracy at ε = 0.1.\n\n");
+                .append(" epochs, Adam 1e-3, batch 128, seed 0. Robust accuracy at ε = 0.1. The"
+                        + " images/s column is each model's last training epoch, with whatever else"
+                        + " ran on the machine at the time: for costs measured side by side, use"
+                        + " `./bench defense-training`.\n\n");
         page.append("| defense | clean | FGSM | PGD-20 CE | PGD-20 CW | AutoAttack | zero-gradient"
                 + " points | sanity checks not passed | train s | images/s | cost vs standard |\n");
         page.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
