@@ -25,7 +25,7 @@ import org.parry.train.TrainingSettings;
 /** Tiny synthetic training runs for the defense tests. */
 final class DefenseTraining {
 
-    static final ImageDataset TRAIN = SyntheticDataset.generate(256, 10, 1, 28, 28, 11);
+    static final ImageDataset TRAIN = SyntheticDataset.generate(512, 10, 1, 28, 28, 11);
 
     private DefenseTraining() {}
 
