@@ -13,7 +13,10 @@ import org.parry.attack.AttackRegistry;
 import org.parry.attack.AttackResult;
 import org.parry.criterion.Misclassification;
 import org.parry.loss.CrossEntropyLoss;
+import org.parry.loss.LogitLoss;
 import org.parry.model.BlockClassifier;
+import org.parry.model.Classifier;
+import org.parry.model.LossGradient;
 import org.parry.norm.Norm;
 
 /**
@@ -25,13 +28,22 @@ import org.parry.norm.Norm;
  *       the fwd+bwd rate of {@code lossGradient} at the same batch measured in the same run;
  *       overhead = 1 - attack rate / raw rate (target ≤ 10%);
  *   <li>C&W-L2 with 9 binary steps × 1000 iterations on 100 images of {@code small-cnn}
- *       ({@code --quick}: 2 × 100): seconds, gradients, and process RSS before and after.
+ *       ({@code --quick}: 3 × 300), without early abort so that every binary step runs all its
+ *       iterations on all 100 images: seconds, gradients, and process RSS at the start, after
+ *       the first binary step and at the end. Each RSS sample follows a {@code System.gc()}
+ *       request, so that garbage the JVM has not collected yet (young-generation pages touched
+ *       for the first time) does not count. Memory is called flat when RSS grows by less than
+ *       {@value #FLAT_GROWTH_PERCENT}% after the first binary step; the first one is left out
+ *       because RSS rises while glibc's arenas and the JIT warm up ({@code --malloc-tuning}
+ *       keeps freed blocks for reuse, so RSS reaches the high-water mark sooner).
  * </ul>
  */
 public final class AttackBenchmark implements Benchmark {
 
     private static final int BATCH = 256;
     private static final int STEPS = 40;
+    /** RSS growth after the first C&W binary step below which memory is called flat. */
+    static final double FLAT_GROWTH_PERCENT = 5;
 
     @Override
     public String name() {
@@ -40,7 +52,8 @@ public final class AttackBenchmark implements Benchmark {
 
     @Override
     public String description() {
-        return "PGD-40 throughput vs raw fwd+bwd (batch " + BATCH + "), C&W-L2 9x1000 on 100 images";
+        return "PGD-40 throughput vs raw fwd+bwd (batch " + BATCH + "), C&W-L2 9x1000 on 100 images"
+                + " (--quick: 3x300) with RSS per binary step";
     }
 
     @Override
@@ -83,8 +96,8 @@ public final class AttackBenchmark implements Benchmark {
         table.print(context.out());
         context.out().println("  target: PGD overhead <= 10% of the raw fwd+bwd rate");
 
-        int binarySteps = context.quick() ? 2 : 9;
-        int steps = context.quick() ? 100 : 1000;
+        int binarySteps = context.quick() ? 3 : 9;
+        int steps = context.quick() ? 300 : 1000;
         Map<String, Object> cw = new LinkedHashMap<>();
         try (BlockClassifier classifier = Models.initialized("small-cnn", Models.MNIST, 10, 42);
                 NDManager data = NDManager.newBaseManager()) {
@@ -92,25 +105,92 @@ public final class AttackBenchmark implements Benchmark {
             NDArray y = classifier.logits(x).argMax(1).toType(DataType.INT64, false);
             var attack = AttackRegistry.create("cw-l2", new AttackOptions(Norm.L2, null, steps, 0,
                     Map.of("binarySteps", Integer.toString(binarySteps), "abortEarly", "false")));
-            double rssBefore = ProcessMemory.mib(ProcessMemory.residentBytes());
+            StepRss probe = new StepRss(classifier, steps);
+            double rssStart = rssAfterGc();
             long start = System.nanoTime();
-            AttackResult result = attack.run(classifier, x, new Misclassification(y));
+            AttackResult result = attack.run(probe, x, new Misclassification(y));
             double seconds = (System.nanoTime() - start) / 1e9;
-            double rssAfter = ProcessMemory.mib(ProcessMemory.residentBytes());
+            double rssEnd = rssAfterGc();
+            double rssAfterFirst = probe.rssMib.size() > 1 ? probe.rssMib.get(1) : rssEnd;
+            double growth = 100 * (rssEnd - rssAfterFirst) / rssAfterFirst;
+            boolean flat = growth < FLAT_GROWTH_PERCENT;
             context.out().printf("C&W-L2 %d x %d on 100 images (small-cnn): %.1f s, %d gradients,"
-                    + " %d/100 succeeded, RSS %.1f -> %.1f MiB%n", binarySteps, steps, seconds,
-                    result.gradients(), result.successes(), rssBefore, rssAfter);
+                    + " %d/100 succeeded%n", binarySteps, steps, seconds, result.gradients(),
+                    result.successes());
+            context.out().printf("  RSS start %.1f MiB, after binary step 1 %.1f MiB, end %.1f MiB"
+                    + " (%+.1f%% after step 1): %s%n", rssStart, rssAfterFirst, rssEnd, growth,
+                    flat ? "flat" : "GROWING (over " + FLAT_GROWTH_PERCENT + "%)");
             cw.put("binary_steps", binarySteps);
             cw.put("steps", steps);
             cw.put("seconds", seconds);
             cw.put("gradients", result.gradients());
             cw.put("successes", result.successes());
-            cw.put("rss_mib_before", rssBefore);
-            cw.put("rss_mib_after", rssAfter);
+            cw.put("rss_mib_start", rssStart);
+            cw.put("rss_mib_after_first_binary_step", rssAfterFirst);
+            cw.put("rss_mib_end", rssEnd);
+            cw.put("rss_mib_at_binary_step_starts", probe.rssMib);
+            cw.put("rss_growth_percent_after_first_binary_step", growth);
+            cw.put("flat", flat);
         }
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("pgd", pgd);
         json.put("cw_l2", cw);
         return json;
+    }
+
+    /** RSS in MiB after a {@code System.gc()} request. */
+    private static double rssAfterGc() {
+        ProcessMemory.liveHeapBytes();
+        return ProcessMemory.mib(ProcessMemory.residentBytes());
+    }
+
+    /**
+     * The benchmark's model, recording RSS as each C&amp;W binary step starts: without early abort
+     * every binary step makes exactly {@code steps} gradient calls, so call k · steps + 1 opens
+     * binary step k + 1.
+     */
+    private static final class StepRss implements Classifier {
+        private final Classifier model;
+        private final int steps;
+        private final List<Double> rssMib = new ArrayList<>();
+        private long calls;
+
+        StepRss(Classifier model, int steps) {
+            this.model = model;
+            this.steps = steps;
+        }
+
+        @Override
+        public String name() {
+            return model.name();
+        }
+
+        @Override
+        public Shape inputShape() {
+            return model.inputShape();
+        }
+
+        @Override
+        public int numClasses() {
+            return model.numClasses();
+        }
+
+        @Override
+        public NDArray logits(NDArray x) {
+            return model.logits(x);
+        }
+
+        @Override
+        public boolean hasGradients() {
+            return model.hasGradients();
+        }
+
+        @Override
+        public LossGradient lossGradient(NDArray x, NDArray labels, LogitLoss loss) {
+            if (calls++ % steps == 0) {
+                rssMib.add(rssAfterGc());
+            }
+            return model.lossGradient(x, labels, loss);
+        }
     }
 }
