@@ -16,6 +16,7 @@ import org.parry.loss.CrossEntropyLoss;
 import org.parry.loss.LogitLoss;
 import org.parry.model.BlockClassifier;
 import org.parry.model.Classifier;
+import org.parry.model.ForwardingClassifier;
 import org.parry.model.LossGradient;
 import org.parry.norm.Norm;
 
@@ -29,21 +30,19 @@ import org.parry.norm.Norm;
  *       overhead = 1 - attack rate / raw rate (target ≤ 10%);
  *   <li>C&W-L2 with 9 binary steps × 1000 iterations on 100 images of {@code small-cnn}
  *       ({@code --quick}: 3 × 300), without early abort so that every binary step runs all its
- *       iterations on all 100 images: seconds, gradients, and process RSS at the start, after
- *       the first binary step and at the end. Each RSS sample follows a {@code System.gc()}
- *       request, so that garbage the JVM has not collected yet (young-generation pages touched
- *       for the first time) does not count. Memory is called flat when RSS grows by less than
- *       {@value #FLAT_GROWTH_PERCENT}% after the first binary step; the first one is left out
- *       because RSS rises while glibc's arenas and the JIT warm up ({@code --malloc-tuning}
- *       keeps freed blocks for reuse, so RSS reaches the high-water mark sooner).
+ *       iterations on all 100 images: seconds, gradients, and a {@link MemoryTrace} sample
+ *       at the start, as each binary step starts and at the end. Memory is called flat when,
+ *       from the start of the second binary step to the end, the trimmed RSS and native memory
+ *       in use grow by less than {@value #FLAT_MIB} MiB; the first binary step is left out
+ *       because memory rises while glibc's arenas, oneDNN's kernels and the JIT warm up.
  * </ul>
  */
 public final class AttackBenchmark implements Benchmark {
 
     private static final int BATCH = 256;
     private static final int STEPS = 40;
-    /** RSS growth after the first C&W binary step below which memory is called flat. */
-    static final double FLAT_GROWTH_PERCENT = 5;
+    /** Growth after the first C&W binary step (MiB) below which memory is called flat. */
+    static final double FLAT_MIB = 16;
 
     @Override
     public String name() {
@@ -96,6 +95,13 @@ public final class AttackBenchmark implements Benchmark {
         table.print(context.out());
         context.out().println("  target: PGD overhead <= 10% of the raw fwd+bwd rate");
 
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("pgd", pgd);
+        json.put("cw_l2", carliniWagnerMemory(context));
+        return json;
+    }
+
+    private static Map<String, Object> carliniWagnerMemory(BenchContext context) {
         int binarySteps = context.quick() ? 3 : 9;
         int steps = context.quick() ? 300 : 1000;
         Map<String, Object> cw = new LinkedHashMap<>();
@@ -105,91 +111,63 @@ public final class AttackBenchmark implements Benchmark {
             NDArray y = classifier.logits(x).argMax(1).toType(DataType.INT64, false);
             var attack = AttackRegistry.create("cw-l2", new AttackOptions(Norm.L2, null, steps, 0,
                     Map.of("binarySteps", Integer.toString(binarySteps), "abortEarly", "false")));
-            StepRss probe = new StepRss(classifier, steps);
-            double rssStart = rssAfterGc();
-            long start = System.nanoTime();
+            MemoryTrace trace = new MemoryTrace();
+            MemoryTrace.Sample start = trace.sample("start");
+            BinaryStepProbe probe = new BinaryStepProbe(classifier, steps, trace);
+            long begin = System.nanoTime();
             AttackResult result = attack.run(probe, x, new Misclassification(y));
-            double seconds = (System.nanoTime() - start) / 1e9;
-            double rssEnd = rssAfterGc();
-            double rssAfterFirst = probe.rssMib.size() > 1 ? probe.rssMib.get(1) : rssEnd;
-            double growth = 100 * (rssEnd - rssAfterFirst) / rssAfterFirst;
-            boolean flat = growth < FLAT_GROWTH_PERCENT;
+            double seconds = (System.nanoTime() - begin) / 1e9;
+            MemoryTrace.Sample end = trace.sample("end");
+            MemoryTrace.Sample afterFirst = probe.afterFirstBinaryStep == null ? start
+                    : probe.afterFirstBinaryStep;
+            MemoryTrace.Growth growth = MemoryTrace.growth(afterFirst, end);
+            boolean flat = growth.flat(FLAT_MIB, 0);
             context.out().printf("C&W-L2 %d x %d on 100 images (small-cnn): %.1f s, %d gradients,"
                     + " %d/100 succeeded%n", binarySteps, steps, seconds, result.gradients(),
                     result.successes());
-            context.out().printf("  RSS start %.1f MiB, after binary step 1 %.1f MiB, end %.1f MiB"
-                    + " (%+.1f%% after step 1): %s%n", rssStart, rssAfterFirst, rssEnd, growth,
-                    flat ? "flat" : "GROWING (over " + FLAT_GROWTH_PERCENT + "%)");
+            trace.print(context.out());
+            context.out().printf("  %s: %s%n", growth.describe(),
+                    flat ? "flat" : "GROWING (over " + FLAT_MIB + " MiB)");
             cw.put("binary_steps", binarySteps);
             cw.put("steps", steps);
             cw.put("seconds", seconds);
             cw.put("gradients", result.gradients());
             cw.put("successes", result.successes());
-            cw.put("rss_mib_start", rssStart);
-            cw.put("rss_mib_after_first_binary_step", rssAfterFirst);
-            cw.put("rss_mib_end", rssEnd);
-            cw.put("rss_mib_at_binary_step_starts", probe.rssMib);
-            cw.put("rss_growth_percent_after_first_binary_step", growth);
+            cw.put("samples", trace.toJson());
+            cw.put("whole_run_growth", MemoryTrace.growth(start, end).toJson());
+            cw.put("growth_after_first_binary_step", growth.toJson());
+            cw.put("flat_limit_mib", FLAT_MIB);
             cw.put("flat", flat);
         }
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("pgd", pgd);
-        json.put("cw_l2", cw);
-        return json;
-    }
-
-    /** RSS in MiB after a {@code System.gc()} request. */
-    private static double rssAfterGc() {
-        ProcessMemory.liveHeapBytes();
-        return ProcessMemory.mib(ProcessMemory.residentBytes());
+        return cw;
     }
 
     /**
-     * The benchmark's model, recording RSS as each C&amp;W binary step starts: without early abort
-     * every binary step makes exactly {@code steps} gradient calls, so call k · steps + 1 opens
-     * binary step k + 1.
+     * The benchmark's model, sampling memory as each C&amp;W binary step starts: without early
+     * abort every binary step makes exactly {@code steps} gradient calls, so call k · steps + 1
+     * opens binary step k + 1.
      */
-    private static final class StepRss implements Classifier {
-        private final Classifier model;
+    private static final class BinaryStepProbe extends ForwardingClassifier {
         private final int steps;
-        private final List<Double> rssMib = new ArrayList<>();
+        private final MemoryTrace trace;
+        private MemoryTrace.Sample afterFirstBinaryStep;
         private long calls;
 
-        StepRss(Classifier model, int steps) {
-            this.model = model;
+        BinaryStepProbe(Classifier model, int steps, MemoryTrace trace) {
+            super(model);
             this.steps = steps;
-        }
-
-        @Override
-        public String name() {
-            return model.name();
-        }
-
-        @Override
-        public Shape inputShape() {
-            return model.inputShape();
-        }
-
-        @Override
-        public int numClasses() {
-            return model.numClasses();
-        }
-
-        @Override
-        public NDArray logits(NDArray x) {
-            return model.logits(x);
-        }
-
-        @Override
-        public boolean hasGradients() {
-            return model.hasGradients();
+            this.trace = trace;
         }
 
         @Override
         public LossGradient lossGradient(NDArray x, NDArray labels, LogitLoss loss) {
-            if (calls++ % steps == 0) {
-                rssMib.add(rssAfterGc());
+            if (calls % steps == 0 && calls > 0) {
+                MemoryTrace.Sample sample = trace.sample("binary step " + (calls / steps + 1) + " starts");
+                if (afterFirstBinaryStep == null) {
+                    afterFirstBinaryStep = sample;
+                }
             }
+            calls++;
             return model.lossGradient(x, labels, loss);
         }
     }

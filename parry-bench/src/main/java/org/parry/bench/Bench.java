@@ -110,13 +110,15 @@ public final class Bench {
         }
         Map<String, Object> environment = environment(engine, quick);
         environment.put("malloc", malloc);
+        String heap = heapSetting();
+        environment.put("java_heap", heap);
         out.printf("Parry benchmarks%s: %s %s, %d intra-op / %d inter-op threads, %d cores (%s), "
                         + "Java %s%n",
                 quick ? " (--quick)" : "", engine.getEngineName(), engine.getVersion(),
                 JniUtils.getNumThreads(), JniUtils.getNumInteropThreads(),
                 Runtime.getRuntime().availableProcessors(), environment.get("cpu"),
                 System.getProperty("java.version"));
-        out.println("Native allocator: " + malloc);
+        out.println("Native allocator: " + malloc + "; Java heap: " + heap);
         out.println("Each number: median of the timed repetitions after warm-up, (min..max) and "
                 + "spread = (max-min)/median.");
 
@@ -234,5 +236,35 @@ public final class Bench {
             // not Linux
         }
         return System.getProperty("os.arch");
+    }
+
+    /**
+     * How the Java heap was set up. Memory benchmarks read the resident set size, which counts the
+     * heap's touched pages; a heap of fixed size touched in full at start-up ({@code -Xms} =
+     * {@code -Xmx} and {@code -XX:+AlwaysPreTouch}, what {@code ./bench} passes) keeps the JVM's
+     * resizing out of it, so that RSS growth is native growth.
+     */
+    static String heapSetting() {
+        List<String> arguments = java.lang.management.ManagementFactory.getRuntimeMXBean()
+                .getInputArguments();
+        String min = null;
+        String max = null;
+        boolean preTouch = false;
+        for (String argument : arguments) {
+            if (argument.startsWith("-Xms")) {
+                min = argument.substring(4);
+            } else if (argument.startsWith("-Xmx")) {
+                max = argument.substring(4);
+            } else if (argument.equals("-XX:+AlwaysPreTouch")) {
+                preTouch = true;
+            } else if (argument.equals("-XX:-AlwaysPreTouch")) {
+                preTouch = false;
+            }
+        }
+        if (min != null && min.equals(max) && preTouch) {
+            return "fixed " + max + ", pre-touched";
+        }
+        return "resizable (max " + ProcessMemory.mib(Runtime.getRuntime().maxMemory())
+                + " MiB): RSS includes the heap's growth; ./bench fixes it";
     }
 }

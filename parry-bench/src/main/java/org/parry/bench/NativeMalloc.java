@@ -1,7 +1,10 @@
 package org.parry.bench;
 
 import com.sun.jna.Function;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
+import com.sun.jna.Structure;
 
 /**
  * Optional glibc allocator tuning for {@code --malloc-tuning}. PyTorch allocates every
@@ -15,6 +18,10 @@ import com.sun.jna.NativeLibrary;
  *
  * <p>The same effect without code: start the JVM with {@code MALLOC_MMAP_THRESHOLD_=33554432
  * MALLOC_TRIM_THRESHOLD_=1073741824} in the environment.
+ *
+ * <p>It also reads what native code holds: {@link #inUseBytes()} (glibc's {@code mallinfo2}) and
+ * gives freed pages back with {@link #trim()}, so that memory benchmarks can tell memory in use
+ * from memory the allocator keeps for reuse.
  */
 public final class NativeMalloc {
 
@@ -59,5 +66,46 @@ public final class NativeMalloc {
         } catch (RuntimeException | LinkageError e) {
             return false;
         }
+    }
+
+    /**
+     * Bytes that native code has allocated with {@code malloc} and not freed, summed over every
+     * glibc arena: {@code uordblks + hblkhd} of {@code mallinfo2()} (glibc 2.33 or later). PyTorch's
+     * CPU tensors, oneDNN's caches and the JVM's own native allocations all count; free blocks the
+     * allocator keeps for reuse and the Java heap do not. A leak of native memory shows here whatever
+     * the allocator's fragmentation does to the resident set size.
+     *
+     * @return the bytes in use, or -1 where glibc's {@code mallinfo2} is not available
+     */
+    public static long inUseBytes() {
+        try {
+            MallocInfo info = GlibcMallinfo.LIBC.mallinfo2();
+            return info.uordblks + info.hblkhd;
+        } catch (RuntimeException | LinkageError e) {
+            return -1;
+        }
+    }
+
+    /** glibc's {@code struct mallinfo2}: ten {@code size_t} fields. */
+    @Structure.FieldOrder({"arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+        "uordblks", "fordblks", "keepcost"})
+    public static final class MallocInfo extends Structure implements Structure.ByValue {
+        public long arena;
+        public long ordblks;
+        public long smblks;
+        public long hblks;
+        public long hblkhd;
+        public long usmblks;
+        public long fsmblks;
+        public long uordblks;
+        public long fordblks;
+        public long keepcost;
+    }
+
+    /** The C library's {@code mallinfo2}, loaded on first use. */
+    private interface GlibcMallinfo extends Library {
+        GlibcMallinfo LIBC = Native.load("c", GlibcMallinfo.class);
+
+        MallocInfo mallinfo2();
     }
 }

@@ -2,10 +2,10 @@ package org.parry.testing;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.util.SplittableRandom;
 import org.parry.loss.LogitLoss;
 import org.parry.model.Classifier;
+import org.parry.model.ForwardingClassifier;
 import org.parry.model.LossGradient;
 
 /**
@@ -16,14 +16,13 @@ import org.parry.model.LossGradient;
  * is that of the model at the noisy point (the noise is additive). Does not close the wrapped
  * model. Not thread-safe.
  */
-public final class NoisyClassifier implements Classifier {
+public final class NoisyClassifier extends ForwardingClassifier {
 
-    private final Classifier model;
     private final float sigma;
     private final SplittableRandom random;
 
     public NoisyClassifier(Classifier model, float sigma, long seed) {
-        this.model = model;
+        super(model);
         this.sigma = sigma;
         this.random = new SplittableRandom(seed);
     }
@@ -31,16 +30,6 @@ public final class NoisyClassifier implements Classifier {
     @Override
     public String name() {
         return "noisy-" + model.name();
-    }
-
-    @Override
-    public Shape inputShape() {
-        return model.inputShape();
-    }
-
-    @Override
-    public int numClasses() {
-        return model.numClasses();
     }
 
     @Override
@@ -52,11 +41,6 @@ public final class NoisyClassifier implements Classifier {
             logits.attach(caller);
             return logits;
         }
-    }
-
-    @Override
-    public boolean hasGradients() {
-        return model.hasGradients();
     }
 
     @Override
