@@ -289,7 +289,7 @@ public final class DefenseTable {
                 EvaluationSettings settings = new EvaluationSettings(Suite.parse("autoattack"),
                         Norm.LINF, new float[] {epsilon}, 0, 250);
                 Evaluator.Run evaluation = new Evaluator(settings, EvaluationListener.NONE)
-                        .run(model, testSet(run).first(aaPoints), directory.resolve("autoattack"),
+                        .run(model, testSet(run).first(aaPoints), directory.resolve("autoattack-" + aaPoints),
                                 true);
                 result.put("autoattack", evaluation.results().get(0).robustAccuracy());
                 result.put("autoattack_points", aaPoints);
