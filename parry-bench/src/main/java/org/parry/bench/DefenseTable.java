@@ -289,8 +289,8 @@ public final class DefenseTable {
                 EvaluationSettings settings = new EvaluationSettings(Suite.parse("autoattack"),
                         Norm.LINF, new float[] {epsilon}, 0, 250);
                 Evaluator.Run evaluation = new Evaluator(settings, EvaluationListener.NONE)
-                        .run(model, testSet(run).first(aaPoints), directory.resolve("autoattack-" + aaPoints),
-                                true);
+                        .run(model, testSet(run).first(aaPoints),
+                                directory.resolve("autoattack-" + aaPoints), true);
                 result.put("autoattack", evaluation.results().get(0).robustAccuracy());
                 result.put("autoattack_points", aaPoints);
                 result.put("autoattack_seconds", (System.nanoTime() - start) / 1e9);
