@@ -71,7 +71,8 @@ final class TrainCommand implements Callable<Integer> {
     int monitorSize;
 
     @Option(names = "--monitor-drop", defaultValue = "0.2",
-            description = "PGD-accuracy fall below the best epoch that counts as a collapse (default: ${DEFAULT-VALUE}).")
+            description = "PGD-accuracy fall below the best epoch that counts as a collapse; half of it"
+                    + " counts when it leaves less than half the best (default: ${DEFAULT-VALUE}).")
     double monitorDrop;
 
     @Option(names = "--epochs", defaultValue = "1", description = "Epochs (default: ${DEFAULT-VALUE}).")

@@ -35,6 +35,18 @@ class MonitorAndArchitectureTest {
         assertThat(MONITOR.collapsed(reading(0.8, 0.60, 0.35), 0.62)).isTrue();
     }
 
+    /**
+     * The grid-masked FGSM-RS run of docs/defenses.md (ε = 0.2): held-out PGD accuracy 0.21, 0.12,
+     * 0.06. Less than a fall of 0.2, but to less than half the best, by more than 0.1.
+     */
+    @Test
+    void theMonitorFiresWhenPgdFallsToLessThanHalfItsBest() {
+        assertThat(MONITOR.collapsed(reading(0.75, 0.70, 0.12), 0.21)).isFalse();
+        assertThat(MONITOR.collapsed(reading(0.75, 0.72, 0.06), 0.21)).isTrue();
+        assertThat(MONITOR.collapsed(reading(0.75, 0.60, 0.02), 0.08))
+                .as("half of a tiny best is noise: the fall must also exceed drop / 2").isFalse();
+    }
+
     @Test
     void theMonitorFiresWhenFgsmBeatsCleanWhilePgdFalls() {
         assertThat(MONITOR.collapsed(reading(0.66, 0.79, 0.20), 0.26)).isTrue();
