@@ -519,8 +519,9 @@ public final class DefenseTable {
                         + " Xie 2022, \"Bag of tricks for FGSM adversarial training\"):"
                         + " λ‖W₁‖² on the first convolution (`fgsm-rs.firstLayerPenalty`),"
                         + " softplus activations (`--activation softplus`), a random start masked"
-                        + " on a grid"
-                        + " (`fgsm-rs.start=grid-mask`) and stride 2 in the first convolution"
+                        + " on a grid (`fgsm-rs.start=grid-mask`: our reading of the paper's"
+                        + " masking, whose code was not published) and stride 2 in the first"
+                        + " convolution"
                         + " (`--first-stride 2`). Seeds 0–" + (OVERFITTING_SEEDS - 1)
                         + " for each. `--activation silu|gelu|elu` and"
                         + " `fgsm-rs.start=random-mask` are implemented and unit-tested but not"
