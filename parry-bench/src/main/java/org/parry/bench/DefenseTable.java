@@ -490,7 +490,16 @@ public final class DefenseTable {
                     .append(Math.abs(gap) <= 0.05 ? "yes" : "no").append("** (difference ")
                     .append(format("%+.3f", -gap)).append(") at ")
                     .append(format("%.0f%%", 100 * rate(pgd) / rate(fast)))
-                    .append(" of PGD-AT's cost per image.\n");
+                    .append(" of PGD-AT's cost per image.");
+            if (pgd.get("autoattack") instanceof Number pgdAa
+                    && fast.get("autoattack") instanceof Number fastAa) {
+                text.append(" On AutoAttack (first ").append(pgd.get("autoattack_points"))
+                        .append(" test images) the difference is ")
+                        .append(format("%+.3f", fastAa.doubleValue() - pgdAa.doubleValue()))
+                        .append(format(" (%.3f vs %.3f).", fastAa.doubleValue(),
+                                pgdAa.doubleValue()));
+            }
+            text.append("\n");
         }
         if (distilled != null && distilled.containsKey("pgd20_cw")) {
             text.append("- Distillation looks robust to softmax-CE PGD and falls to the C&W loss: "
@@ -498,7 +507,10 @@ public final class DefenseTable {
                     .append(" vs PGD-20 CW ").append(format("%.3f", (double) distilled.get("pgd20_cw")))
                     .append(", with ").append(format("%.1f%%",
                             100 * (double) distilled.get("zero_gradient_fraction")))
-                    .append(" of the points having an all-zero CE input gradient.\n");
+                    .append(" of the points having an all-zero CE input gradient")
+                    .append(distilled.get("autoattack") instanceof Number aa
+                            ? format("; AutoAttack leaves %.3f", aa.doubleValue()) : "")
+                    .append(".\n");
         }
         return text.toString();
     }
