@@ -32,9 +32,9 @@ import org.parry.norm.Norm;
  *       ({@code --quick}: 3 × 300), without early abort so that every binary step runs all its
  *       iterations on all 100 images: seconds, gradients, and a {@link MemoryTrace} sample
  *       at the start, as each binary step starts and at the end. Memory is called flat when,
- *       from the start of the second binary step to the end, the trimmed RSS and native memory
- *       in use grow by less than {@value #FLAT_MIB} MiB; the first binary step is left out
- *       because memory rises while glibc's arenas, oneDNN's kernels and the JIT warm up.
+ *       from the start of the second binary step to the end, the trimmed RSS, native memory
+ *       in use and live heap grow by less than {@value #FLAT_MIB} MiB; the first binary step is
+ *       left out because memory rises while glibc's arenas, oneDNN's kernels and the JIT warm up.
  * </ul>
  */
 public final class AttackBenchmark implements Benchmark {
@@ -42,7 +42,7 @@ public final class AttackBenchmark implements Benchmark {
     private static final int BATCH = 256;
     private static final int STEPS = 40;
     /** Growth after the first C&W binary step (MiB) below which memory is called flat. */
-    static final double FLAT_MIB = 16;
+    private static final double FLAT_MIB = 16;
 
     @Override
     public String name() {
@@ -52,7 +52,7 @@ public final class AttackBenchmark implements Benchmark {
     @Override
     public String description() {
         return "PGD-40 throughput vs raw fwd+bwd (batch " + BATCH + "), C&W-L2 9x1000 on 100 images"
-                + " (--quick: 3x300) with RSS per binary step";
+                + " (--quick: 3x300) with memory per binary step";
     }
 
     @Override
@@ -162,7 +162,8 @@ public final class AttackBenchmark implements Benchmark {
         @Override
         public LossGradient lossGradient(NDArray x, NDArray labels, LogitLoss loss) {
             if (calls % steps == 0 && calls > 0) {
-                MemoryTrace.Sample sample = trace.sample("binary step " + (calls / steps + 1) + " starts");
+                MemoryTrace.Sample sample = trace.sample(
+                        "binary step " + (calls / steps + 1) + " starts");
                 if (afterFirstBinaryStep == null) {
                     afterFirstBinaryStep = sample;
                 }

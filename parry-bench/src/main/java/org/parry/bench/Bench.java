@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -244,8 +245,8 @@ public final class Bench {
      * {@code -Xmx} and {@code -XX:+AlwaysPreTouch}, what {@code ./bench} passes) keeps the JVM's
      * resizing out of it, so that RSS growth is native growth.
      */
-    static String heapSetting() {
-        List<String> arguments = java.lang.management.ManagementFactory.getRuntimeMXBean()
+    private static String heapSetting() {
+        List<String> arguments = ManagementFactory.getRuntimeMXBean()
                 .getInputArguments();
         String min = null;
         String max = null;
@@ -264,7 +265,7 @@ public final class Bench {
         if (min != null && min.equals(max) && preTouch) {
             return "fixed " + max + ", pre-touched";
         }
-        return "resizable (max " + ProcessMemory.mib(Runtime.getRuntime().maxMemory())
-                + " MiB): RSS includes the heap's growth; ./bench fixes it";
+        return String.format("resizable (max %.0f MiB): RSS includes the heap's growth; ./bench"
+                + " fixes it", ProcessMemory.mib(Runtime.getRuntime().maxMemory()));
     }
 }

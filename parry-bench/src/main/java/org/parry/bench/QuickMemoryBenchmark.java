@@ -32,8 +32,8 @@ import org.parry.norm.Norm;
  * trimmed RSS and native memory in use grow by less than {@value #FLAT_MIB} MiB and the live heap
  * by less than that plus the adversarial examples the evaluation keeps by design (4 bytes per
  * pixel of each broken point, for the report's gallery and sanity checks). The RSS numbers mean
- * what they say only with the fixed, pre-touched heap that {@code ./bench} sets up (see {@link
- * Bench#heapSetting()}); with a resizable heap they move by tens of MiB as the JVM grows its young
+ * what they say only with the fixed, pre-touched heap that {@code ./bench} sets up (the bench
+ * header says which); with a resizable heap they move by tens of MiB as the JVM grows its young
  * generation, whatever native code does.
  */
 public final class QuickMemoryBenchmark implements Benchmark {
