@@ -76,7 +76,7 @@ public final class QuickMemoryBenchmark implements Benchmark {
             MemoryTrace.Growth wholeFirst = MemoryTrace.growth(before, firstEnd);
             MemoryTrace.Growth warmFirst = MemoryTrace.growth(first.warm(), firstEnd);
             MemoryTrace.Growth overSecond = MemoryTrace.growth(firstEnd, secondEnd);
-            boolean flat = overSecond.flat(FLAT_MIB, first.keptMib());
+            boolean flat = overSecond.flat(FLAT_MIB, second.keptMib());
             context.out().printf("  pass 1: %d points in %.1f s, robust accuracy %.1f%%; pass 2:"
                     + " %.1f s, robust accuracy %.1f%%%n", points, first.seconds(),
                     100 * first.robustAccuracy(), second.seconds(), 100 * second.robustAccuracy());
