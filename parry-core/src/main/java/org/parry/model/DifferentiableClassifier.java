@@ -1,10 +1,10 @@
 package org.parry.model;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import org.parry.engine.Backward;
 import org.parry.loss.LogitLoss;
 
 /**
@@ -83,10 +83,10 @@ public abstract class DifferentiableClassifier implements Classifier {
             leaf.setRequiresGradient(true);
             NDArray logits;
             NDArray perSample;
-            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            try (GradientCollector collector = Backward.collector()) {
                 logits = forward(leaf, true);
                 perSample = loss.perSample(logits, labels);
-                collector.backward(perSample.sum());
+                Backward.run(collector, perSample.sum());
             }
             LossGradient result = new LossGradient(
                     logits.stopGradient(), perSample.stopGradient(), leaf.getGradient().duplicate());

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Predicate;
 import org.parry.data.Batch;
+import org.parry.engine.Backward;
 import org.parry.data.ImageDataset;
 import org.parry.model.BlockClassifier;
 import org.parry.model.SavedModel;
@@ -211,9 +212,9 @@ public final class Trainer {
         PreparedBatch prepared = objective.prepare(model, batch);
         block.freezeParameters(false, TRAINABLE);
         StepLoss loss;
-        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        try (GradientCollector collector = Backward.collector()) {
             loss = objective.loss(network(block, store, trainable), prepared);
-            collector.backward(loss.loss());
+            Backward.run(collector, loss.loss());
         }
         List<NDArray> weights = new ArrayList<>(trainable.size());
         for (Parameter parameter : trainable) {

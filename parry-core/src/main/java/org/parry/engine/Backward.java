@@ -1,0 +1,71 @@
+package org.parry.engine;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.training.GradientCollector;
+
+/**
+ * The one place where Parry runs a backward pass. It runs with oneDNN switched off, so that every
+ * convolution's gradient comes from libtorch's own kernels (im2col + GEMM); the forward pass keeps
+ * oneDNN.
+ *
+ * <p>Why: on an AMD EPYC (family 26, AVX-512), oneDNN 3.7.1 in libtorch 2.7.1 returns wrong
+ * float32 {@code backward_data} results for every convolution whose output channels are not a
+ * multiple of the ISA's channel block (16 under AVX-512, 8 under AVX2): 1&rarr;6 channels on
+ * 28&times;28 inputs (LeNet-5's first layer) gave input gradients 8&ndash;18% off the float64 ones,
+ * NaN at times, and a different answer from call to call, while the forward pass was right to
+ * 1e-7. Capping oneDNN's ISA at AVX2 did not help; its plain-layout GEMM path and libtorch's own
+ * kernels were right. PyTorch selects a convolution's backend again in its backward, so turning
+ * oneDNN off only for the backward fixes every gradient, of Parry's models and of TorchScript
+ * files alike, and measured here it costs nothing (small CNN, batch 128: 1,490&ndash;1,940
+ * images/s fwd+bwd against 1,180&ndash;1,700 with oneDNN's backward). The engine self-test
+ * ({@link SelfTest}) checks the result on every machine.
+ */
+public final class Backward {
+
+    private Backward() {}
+
+    /**
+     * A new gradient collector, once the engine self-test has passed on this machine ({@link
+     * EngineCheck#require()}: cached, so a second of work once per machine and engine). The check
+     * runs here, before the collector opens, because the self-test needs a collector of its own.
+     *
+     * @throws EngineFaultException when the self-test failed and the engine is not trusted anyway
+     */
+    public static GradientCollector collector() {
+        EngineCheck.require();
+        return Engine.getInstance().newGradientCollector();
+    }
+
+    /**
+     * {@code collector.backward(loss)} with oneDNN off for its duration.
+     *
+     * @param collector the open gradient collector that recorded the forward pass (from {@link
+     *     #collector()})
+     * @param loss a scalar to differentiate
+     */
+    public static void run(GradientCollector collector, NDArray loss) {
+        raw(collector, loss, true);
+    }
+
+    /**
+     * The backward pass without the self-test guard, for the self-test itself.
+     *
+     * @param bypassOneDnn whether to switch oneDNN off for the pass (when libtorch's context can
+     *     be reached; otherwise the pass runs as libtorch chooses)
+     */
+    static void raw(GradientCollector collector, NDArray loss, boolean bypassOneDnn) {
+        TorchContext torch = bypassOneDnn ? TorchContext.instance().orElse(null) : null;
+        if (torch == null) {
+            collector.backward(loss);
+            return;
+        }
+        boolean wasEnabled = torch.oneDnnEnabled();
+        torch.setOneDnnEnabled(false);
+        try {
+            collector.backward(loss);
+        } finally {
+            torch.setOneDnnEnabled(wasEnabled);
+        }
+    }
+}
