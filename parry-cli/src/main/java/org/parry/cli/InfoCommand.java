@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.parry.data.DataSets;
+import org.parry.engine.EngineFacts;
 import org.parry.data.ImageDataset;
 import org.parry.data.Split;
 import org.parry.model.Classifier;
@@ -45,6 +46,7 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, Object> info = target.model != null ? describeModel() : describeDataset();
+        info.put("engine", EngineFacts.describe());
         info.forEach((key, value) -> System.out.printf("%-18s %s%n", key + ":", value));
         JsonFile.write(json, info);
         return 0;

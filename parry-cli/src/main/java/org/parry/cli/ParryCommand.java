@@ -2,6 +2,7 @@ package org.parry.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.NoSuchFileException;
+import org.parry.engine.EngineCheck;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -14,13 +15,20 @@ import picocli.CommandLine.Option;
 @Command(name = "parry", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Adversarial robustness for image classifiers, on the JVM.",
         subcommands = {DemoCommand.class, EvaluateCommand.class, AttackCommand.class, TrainCommand.class, EvalCommand.class,
-                InfoCommand.class,
+                InfoCommand.class, DoctorCommand.class,
                 CommandLine.HelpCommand.class})
 public final class ParryCommand {
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
             description = "Show stack traces of errors.")
     boolean verbose;
+
+    @Option(names = "--trust-engine", scope = CommandLine.ScopeType.INHERIT,
+            description = "Compute gradients even when the engine self-test failed on this"
+                    + " machine ('parry doctor' shows it); the results may then be wrong.")
+    void trustEngine(boolean trust) {
+        EngineCheck.trustAnyway(trust);
+    }
 
     public static void main(String[] args) {
         System.exit(run(args));

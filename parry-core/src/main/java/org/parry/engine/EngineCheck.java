@@ -16,8 +16,8 @@ import org.parry.Versions;
 /**
  * Whether this machine's engine can be trusted with gradients: the {@link SelfTest} verdict, run
  * once per machine and engine and cached in {@code ~/.cache/parry/engine/KEY.json}, where KEY is a
- * hash of the CPU (model, flags, cores), the OS architecture and the Parry, DJL and libtorch
- * versions. A new CPU or a new libtorch runs the test again; within a process the verdict is
+ * hash of the CPU (model, flags, cores), the OS architecture, the Parry, DJL and libtorch
+ * versions and the test's revision. A new CPU or a new libtorch runs the test again; within a process the verdict is
  * computed once.
  *
  * <p>{@link #require()} is called before every backward pass Parry runs ({@link Backward#run}); it
@@ -108,6 +108,7 @@ public final class EngineCheck {
         facts.put("djl", Versions.djl());
         facts.put("pytorch", Versions.pytorch());
         facts.put("bypass", Boolean.toString(TorchContext.instance().isPresent()));
+        facts.put("test", Integer.toString(SelfTest.REVISION));
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256")
                     .digest(facts.toString().getBytes(StandardCharsets.UTF_8));

@@ -25,11 +25,12 @@ import org.parry.loss.CrossEntropyLoss;
  *
  * <p>Cases: convolutions with 2, 4, 6, 8, 10, 16, 32 and 64 output channels on 8&times;8 to
  * 32&times;32 inputs (the output-channel counts that are not a multiple of 16 are those that broke
- * on one AVX-512 CPU), a strided and a padded convolution, a linear layer, max and average
- * pooling, batch normalization in evaluation mode, and softmax cross-entropy. For each, the loss
- * is {@code sum(f(x) * r)} with a fixed random {@code r}, so the input gradient is {@code J^T r};
- * each float32 case runs twice and both runs must agree with float64 (a kernel that reads memory it
- * never wrote answers differently from call to call).
+ * on one AVX-512 CPU), strided and padded ones, a linear layer, max and average pooling, batch
+ * normalization in evaluation mode, and softmax cross-entropy. Each is checked forward, and
+ * backward for its input (attacks) and, for convolutions, its weights (training). The loss is
+ * {@code sum(f(x) * r)} with a fixed random {@code r}, so the gradient is {@code J^T r}; each float32
+ * case runs twice and both runs must agree with float64 (a kernel that reads memory it never wrote
+ * answers differently from call to call).
  *
  * <p>Limits: a relative L2 error of 1e-4 for float32 against float64 (honest kernels give
  * 1e-7&ndash;1e-6; the fault this test was written for gave 0.05&ndash;0.25 or NaN), and 1e-6 for
@@ -46,6 +47,9 @@ public final class SelfTest {
     public static final double FLOAT32_LIMIT = 1e-4;
     /** Relative error allowed between a float64 gradient and finite differences. */
     public static final double FINITE_DIFFERENCE_LIMIT = 1e-6;
+
+    /** Changes whenever the checks change, so that cached verdicts of older tests are not reused. */
+    public static final int REVISION = 2;
 
     private static final long SEED = 20261205L;
 
@@ -91,7 +95,8 @@ public final class SelfTest {
         }
     }
 
-    private record Case(String name, Shape input, Function<NDArray, NDArray> op) {}
+    /** {@code op} maps the differentiated tensor (an input or a weight, {@code role}) to outputs. */
+    private record Case(String name, String role, Shape input, Function<NDArray, NDArray> op) {}
 
     private SelfTest() {}
 
@@ -111,7 +116,7 @@ public final class SelfTest {
         Random random = new Random(SEED);
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
             for (Case c : cases(manager, random)) {
-                checks.add(compare(manager, c, random, bypassOneDnn));
+                checks.addAll(compare(manager, c, random, bypassOneDnn));
             }
             checks.add(finiteDifferences(manager, random, bypassOneDnn));
         }
@@ -129,27 +134,32 @@ public final class SelfTest {
             NDArray bias = parameter(manager, random, new Shape(c[1]), 4);
             String name = String.format("conv %d->%d %dx%d k%d s%d p%d N=%d", c[0], c[1], c[2], c[2],
                     c[4], c[5], c[6], c[3]);
-            cases.add(new Case(name, new Shape(c[3], c[0], c[2], c[2]),
+            Shape input = new Shape(c[3], c[0], c[2], c[2]);
+            cases.add(new Case(name, "input", input,
                     x -> Conv2d.conv2d(x, cast(weight, x), cast(bias, x), new Shape(c[5], c[5]),
+                            new Shape(c[6], c[6]), new Shape(1, 1), 1).singletonOrThrow()));
+            NDArray data = uniform(manager, random, input);
+            cases.add(new Case(name, "weight", weight.getShape(),
+                    w -> Conv2d.conv2d(cast(data, w), w, cast(bias, w), new Shape(c[5], c[5]),
                             new Shape(c[6], c[6]), new Shape(1, 1), 1).singletonOrThrow()));
         }
         NDArray linearWeight = parameter(manager, random, new Shape(10, 300), 300);
         NDArray linearBias = parameter(manager, random, new Shape(10), 4);
-        cases.add(new Case("linear 300->10 N=32", new Shape(32, 300),
+        cases.add(new Case("linear 300->10 N=32", "input", new Shape(32, 300),
                 x -> Linear.linear(x, cast(linearWeight, x), cast(linearBias, x)).singletonOrThrow()));
-        cases.add(new Case("max pool 2x2 6x24x24 N=8", new Shape(8, 6, 24, 24),
+        cases.add(new Case("max pool 2x2 6x24x24 N=8", "input", new Shape(8, 6, 24, 24),
                 x -> Pool.maxPool2d(x, new Shape(2, 2), new Shape(2, 2), new Shape(0, 0), false)));
-        cases.add(new Case("avg pool 3x3 s2 6x24x24 N=8", new Shape(8, 6, 24, 24),
+        cases.add(new Case("avg pool 3x3 s2 6x24x24 N=8", "input", new Shape(8, 6, 24, 24),
                 x -> Pool.avgPool2d(x, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false, true)));
         NDArray mean = parameter(manager, random, new Shape(6), 4);
         NDArray variance = parameter(manager, random, new Shape(6), 1).abs().add(0.5);
         NDArray gamma = parameter(manager, random, new Shape(6), 1);
         NDArray beta = parameter(manager, random, new Shape(6), 4);
-        cases.add(new Case("batch norm (eval) 6x12x12 N=8", new Shape(8, 6, 12, 12),
+        cases.add(new Case("batch norm (eval) 6x12x12 N=8", "input", new Shape(8, 6, 12, 12),
                 x -> BatchNorm.batchNorm(x, cast(mean, x), cast(variance, x), cast(gamma, x),
                         cast(beta, x), 1, 0.1f, 1e-5f, false).singletonOrThrow()));
         NDArray labels = labels(manager, random, 32);
-        cases.add(new Case("softmax cross-entropy 10 classes N=32", new Shape(32, 10),
+        cases.add(new Case("softmax cross-entropy 10 classes N=32", "input", new Shape(32, 10),
                 x -> CrossEntropyLoss.get().perSample(x.mul(3), labels)));
         return cases;
     }
@@ -187,18 +197,30 @@ public final class SelfTest {
         return parameter.toType(like.getDataType(), true);
     }
 
-    private static Check compare(NDManager parent, Case c, Random random, boolean bypassOneDnn) {
+    /** The forward output (once per operation) and the gradient, float32 against float64. */
+    private static List<Check> compare(NDManager parent, Case c, Random random,
+            boolean bypassOneDnn) {
         try (NDManager scope = parent.newSubManager()) {
             NDArray x = uniform(scope, random, c.input());
-            NDArray direction = normal(scope, random, c.op().apply(x).getShape());
+            NDArray output = c.op().apply(x);
+            NDArray direction = normal(scope, random, output.getShape());
             NDArray reference = gradient(c.op(), x, direction, bypassOneDnn);
-            double worst = 0;
+            NDArray single = x.toType(DataType.FLOAT32, true);
+            double forward = 0;
+            double backward = 0;
             for (int call = 0; call < 2; call++) {
-                NDArray single = gradient(c.op(), x.toType(DataType.FLOAT32, true),
-                        direction.toType(DataType.FLOAT32, true), bypassOneDnn);
-                worst = Math.max(worst, relativeError(single, reference));
+                forward = Math.max(forward, relativeError(c.op().apply(single), output));
+                backward = Math.max(backward, relativeError(gradient(c.op(), single,
+                        direction.toType(DataType.FLOAT32, true), bypassOneDnn), reference));
             }
-            return new Check(c.name() + " input gradient, float32 vs float64", worst, FLOAT32_LIMIT);
+            List<Check> checks = new ArrayList<>();
+            if (c.role().equals("input")) {
+                checks.add(new Check(c.name() + " forward, float32 vs float64", forward,
+                        FLOAT32_LIMIT));
+            }
+            checks.add(new Check(c.name() + " " + c.role() + " gradient, float32 vs float64",
+                    backward, FLOAT32_LIMIT));
+            return checks;
         }
     }
 

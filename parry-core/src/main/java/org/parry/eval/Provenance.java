@@ -10,6 +10,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 import org.parry.Versions;
+import org.parry.engine.EngineCheck;
 
 /**
  * Where a report's numbers come from, so they can be reproduced (after Tribuo's provenance):
@@ -28,10 +29,13 @@ import org.parry.Versions;
  * @param dataSha256 SHA-256 of the evaluated images and labels
  * @param startedAt ISO-8601
  * @param finishedAt ISO-8601
+ * @param engineSelfTest the engine self-test's verdict on this machine ({@link
+ *     EngineCheck.Verdict#summary()})
  */
 public record Provenance(String parryVersion, String djlVersion, String pytorchVersion,
         String javaVersion, String os, String cpu, long seed, String model, String modelSha256,
-        String dataset, String dataSha256, String startedAt, String finishedAt) {
+        String dataset, String dataSha256, String startedAt, String finishedAt,
+        String engineSelfTest) {
 
     /** The software and machine fields filled in; the rest from the arguments. */
     public static Provenance of(long seed, Path model, String dataset, String dataSha256,
@@ -40,7 +44,7 @@ public record Provenance(String parryVersion, String djlVersion, String pytorchV
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                         + System.getProperty("os.arch"),
                 processor(), seed, model.toString(), sha256(model), dataset, dataSha256, startedAt,
-                finishedAt);
+                finishedAt, EngineCheck.verdict().summary());
     }
 
     /** SHA-256 of a file, or of a directory's regular files in name order. */

@@ -577,6 +577,7 @@ final class HtmlReport {
             row("Java", p.javaVersion());
             row("Operating system", p.os());
             row("CPU", p.cpu());
+            row("Engine self-test", p.engineSelfTest() == null ? "not recorded" : p.engineSelfTest());
             row("Started", p.startedAt());
             row("Finished", p.finishedAt() + duration(p.startedAt(), p.finishedAt()));
         } else {

@@ -12,7 +12,7 @@ class SelfTestTest {
         SelfTest.Result result = SelfTest.run(true);
 
         assertThat(result.failures()).as(result.worst().toString()).isEmpty();
-        assertThat(result.checks()).hasSize(15);
+        assertThat(result.checks()).hasSize(38);
         assertThat(result.checks()).allMatch(check -> check.error() < check.limit() / 10,
                 "every honest kernel is ten times inside its limit");
     }
