@@ -17,10 +17,11 @@ import org.parry.Versions;
  * Whether this machine's engine can be trusted with gradients: the {@link SelfTest} verdict, run
  * once per machine and engine and cached in {@code ~/.cache/parry/engine/KEY.json}, where KEY is a
  * hash of the CPU (model, flags, cores), the OS architecture, the Parry, DJL and libtorch
- * versions and the test's revision. A new CPU or a new libtorch runs the test again; within a process the verdict is
- * computed once.
+ * versions and the test's revision. A new CPU or a new libtorch runs the test again; within a
+ * process the verdict is computed once.
  *
- * <p>{@link #require()} is called before every backward pass Parry runs ({@link Backward#run}); it
+ * <p>{@link #require()} runs before every gradient collector Parry opens ({@link
+ * Backward#collector}); it
  * throws {@link EngineFaultException} when the test failed, unless the engine is trusted anyway
  * ({@link #trustAnyway}, the CLI's {@code --trust-engine}, or the system property {@code
  * parry.engine.trust=true}).

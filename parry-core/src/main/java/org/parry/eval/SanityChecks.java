@@ -30,6 +30,20 @@ import org.parry.norm.RandomNoise;
 public final class SanityChecks {
 
     private static final int PROBE_SIZE = 100;
+    /**
+     * gradient-health: the relative error a gradient may have. Honest float32 models measure
+     * 0.5&ndash;1.5% (float32 logits and ReLU switches inside the step); a kernel 5% off measures
+     * 5.5%, one 15% off (the oneDNN fault on one AVX-512 CPU) 16%.
+     */
+    private static final double GRADIENT_LIMIT = 0.03;
+    private static final int GRADIENT_SAMPLES = 8;
+    private static final int GRADIENT_DIRECTIONS = 32;
+    /**
+     * Finite-difference steps, tried in order while the error is above the limit: rounding error
+     * grows as the step shrinks and ReLU switches as it grows, a wrong gradient stays wrong at any
+     * step, so the smallest estimate is the fair one.
+     */
+    private static final float[] GRADIENT_STEPS = {3e-4f, 1e-4f, 1e-3f};
 
     private final Classifier model;
     private final ImageDataset data;
@@ -237,20 +251,32 @@ public final class SanityChecks {
                     + " non-differentiable step such as quantization?); white-box attacks are"
                     + " blind here, use BPDA or black-box attacks");
         }
-        // The least confident samples: a confident sample's loss is flat to float32 precision,
-        // so finite differences there measure rounding noise, not the gradient.
-        int probe = Math.min(4, batch.size());
+        // The least confident samples: a confident sample's loss is flat to float32 precision.
+        int probe = Math.min(GRADIENT_SAMPLES, batch.size());
         NDArray hardest = pass.loss().argSort(0, false).get("0:" + probe);
-        double error = GradientCheck.maxRelativeError(model, batch.x().get(hardest),
-                batch.y().get(hardest), CrossEntropyLoss.get(), 3, 1e-3f, settings.seed());
-        if (error > 0.1) {
-            return SanityCheck.warn("gradient-health", "the input gradient disagrees with finite"
-                    + " differences (relative error " + String.format(Locale.ROOT, "%.3f", error)
-                    + "): shattered or obfuscated gradients; consider BPDA");
+        double error = Double.POSITIVE_INFINITY;
+        for (float step : GRADIENT_STEPS) {
+            double estimate = GradientCheck.estimatedRelativeError(model, batch.x().get(hardest),
+                    batch.y().get(hardest), CrossEntropyLoss.get(), GRADIENT_DIRECTIONS, step,
+                    settings.seed());
+            error = Double.isNaN(estimate) ? estimate : Math.min(error, estimate);
+            if (!(error > GRADIENT_LIMIT)) {
+                break;
+            }
+        }
+        String measured = "relative error " + String.format(Locale.ROOT, "%.1e", error)
+                + " against finite differences along " + GRADIENT_DIRECTIONS
+                + " random directions on " + probe + " samples, limit "
+                + String.format(Locale.ROOT, "%.0e", GRADIENT_LIMIT);
+        if (!(error <= GRADIENT_LIMIT)) {
+            return SanityCheck.fail("gradient-health", "the input gradient is wrong (" + measured
+                    + "): either the engine's kernels return wrong gradients on this machine (run"
+                    + " 'parry doctor') or the model has a non-differentiable or randomized step"
+                    + " (shattered gradients: attack it with BPDA or EOT, or black-box attacks)");
         }
         String zeroNote = zeros > 0 ? "; " + zeros + " samples have zero gradients (saturated)" : "";
-        return SanityCheck.pass("gradient-health", "gradients agree with finite differences"
-                + " (relative error " + String.format(Locale.ROOT, "%.1e", error) + ")" + zeroNote);
+        return SanityCheck.pass("gradient-health", "gradients agree with finite differences ("
+                + measured + ")" + zeroNote);
     }
 
     /** 4. PGD is at least as strong as FGSM. */

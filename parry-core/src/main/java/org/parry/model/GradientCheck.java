@@ -3,6 +3,7 @@ package org.parry.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.Random;
 import org.parry.loss.LogitLoss;
 
@@ -53,6 +54,81 @@ public final class GradientCheck {
             }
         }
         return worst;
+    }
+
+    /**
+     * An estimate of ||g - grad L(x)|| / ||grad L(x)||, the relative error of the whole input
+     * gradient g, from finite differences along many random directions, all in one batched
+     * forward pass. For a unit direction d drawn uniformly from the sphere in R^D, the residual
+     * r = {@code <g, d> - (L(x + h d) - L(x - h d)) / 2h} has E[r^2] = ||e||^2 / D where e is the
+     * gradient's error, so sqrt(D * mean r^2) estimates ||e|| whatever its direction, where a few
+     * directions (the gradient's own among them) could not see a kernel that is 15% off in a
+     * random direction. The loss is taken in float64 from the
+     * model's logits, so float32 rounding enters only through the logits.
+     *
+     * @param x the samples, [N, C, H, W]; the least confident make the clearest signal
+     * @param directions random directions per sample (the estimate's own relative spread is
+     *     about 1/sqrt(2 * directions * N))
+     * @param step the finite-difference step h along each unit-L2 direction
+     * @return the estimated relative error over the batch: sqrt(sum_n D * mean_k r_nk^2) /
+     *     ||g||, NaN when the gradient or the loss is not finite
+     */
+    public static double estimatedRelativeError(Classifier model, NDArray x, NDArray labels,
+            LogitLoss loss, int directions, float step, long seed) {
+        if (directions < 1) {
+            throw new IllegalArgumentException("directions must be >= 1, got " + directions);
+        }
+        if (!(step > 0f)) {
+            throw new IllegalArgumentException("step must be > 0, got " + step);
+        }
+        int n = Math.toIntExact(x.getShape().get(0));
+        long dimension = x.getShape().size() / n;
+        try (NDManager scope = x.getManager().newSubManager()) {
+            scope.tempAttachAll(x, labels);
+            NDArray gradient = model.lossGradient(x, labels, loss).gradient()
+                    .toType(DataType.FLOAT64, false);
+            // sample i of copy k sits at row k * n + i
+            NDArray xs = copies(x, directions);
+            NDArray ys = copies(labels, directions);
+            NDArray d = randomUnitRows(scope, xs.getShape(), new Random(seed));
+            NDArray offset = d.mul(step).toType(x.getDataType(), false);
+            NDArray plus = xs.add(offset);
+            NDArray minus = xs.sub(offset);
+            // the step actually taken, after rounding to the input's type
+            NDArray taken = plus.toType(DataType.FLOAT64, false).sub(minus.toType(DataType.FLOAT64, false));
+            NDArray analytic = copies(gradient, directions).mul(taken)
+                    .reshape(n * directions, -1).sum(new int[] {1});
+            NDArray numeric = perSampleLoss(model, plus, ys, loss)
+                    .sub(perSampleLoss(model, minus, ys, loss));
+            NDArray r = analytic.sub(numeric).div(2.0 * step);
+            double error = Math.sqrt(r.mul(r).sum().getDouble() * dimension / directions);
+            double relative = error / Math.max(gradient.norm().getDouble(), 1e-12);
+            return Double.isFinite(relative) ? relative : Double.NaN;
+        }
+    }
+
+    /** {@code copies} copies of a batch stacked along the first axis. */
+    private static NDArray copies(NDArray batch, int copies) {
+        long[] repeats = new long[batch.getShape().dimension()];
+        java.util.Arrays.fill(repeats, 1);
+        repeats[0] = copies;
+        return batch.tile(repeats);
+    }
+
+    /** Random unit-L2 rows (along the first axis) of the given shape, float64. */
+    private static NDArray randomUnitRows(NDManager manager, Shape shape, Random random) {
+        double[] values = new double[Math.toIntExact(shape.size())];
+        for (int j = 0; j < values.length; j++) {
+            values[j] = random.nextGaussian();
+        }
+        long rows = shape.get(0);
+        NDArray flat = manager.create(values, new Shape(rows, shape.size() / rows));
+        return flat.div(flat.norm(new int[] {1}, true)).reshape(shape);
+    }
+
+    private static NDArray perSampleLoss(Classifier model, NDArray x, NDArray labels,
+            LogitLoss loss) {
+        return loss.perSample(model.logits(x).toType(DataType.FLOAT64, false), labels);
     }
 
     private static NDArray randomUnitDirection(NDManager manager, NDArray x, Random random) {

@@ -12,11 +12,14 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.parry.data.ImageDataset;
 import org.parry.model.BlockClassifier;
 import org.parry.model.Classifier;
 import org.parry.model.DifferentiableClassifier;
 import org.parry.norm.Norm;
+import org.parry.testing.FaultyGradientClassifier;
 import org.parry.testing.TestModels;
 
 /** The checks catch gradient masking and pass an honest model. */
@@ -56,6 +59,19 @@ class SanityChecksTest {
             assertThat(checks.get("white-vs-black-box").status())
                     .as(checks.get("white-vs-black-box").explanation()).isEqualTo(SanityCheck.Status.FAIL);
         }
+    }
+
+    /**
+     * A kernel fault like the oneDNN one on an AVX-512 AMD CPU (input gradients 5-25% off in a
+     * random direction) fails gradient-health, while the same model's honest gradients pass it.
+     */
+    @ParameterizedTest
+    @ValueSource(doubles = {0.05, 0.15})
+    void aWrongGradientFailsGradientHealth(double fault, @TempDir Path dir) throws IOException {
+        Classifier faulty = new FaultyGradientClassifier(TestModels.syntheticCnn(), fault, 5);
+        SanityCheck health = check(faulty, dir).get("gradient-health");
+        assertThat(health.status()).as(health.explanation()).isEqualTo(SanityCheck.Status.FAIL);
+        assertThat(health.explanation()).contains("parry doctor", "BPDA");
     }
 
     @Test
