@@ -70,6 +70,12 @@ public final class ReportWriter {
                 (System.nanoTime() - start) / 1_000_000);
     }
 
+    /** Whether {@code directory} holds a report this writer wrote ({@value #JSON} or {@value #HTML}). */
+    public static boolean holdsReport(Path directory) {
+        return Files.isRegularFile(directory.resolve(JSON))
+                || Files.isRegularFile(directory.resolve(HTML));
+    }
+
     private static void check(EvaluationReport report, Evaluator.Run run, ImageDataset data) {
         int n = run.labels().length;
         if (report.n() != n || data.size() != n || run.cleanPredictions().length != n) {
