@@ -29,13 +29,11 @@ final class DataOptions {
 
     /** The split, cut to the first {@code --n} images if given. */
     ImageDataset load(Split split) throws IOException {
-        ImageDataset data = DataSets.load(dataset, dataDir, split);
-        if (n != null) {
-            if (n < 1) {
-                throw new IllegalArgumentException("--n must be >= 1, got " + n);
-            }
-            data = data.first(Math.min(n, data.size()));
+        if (n != null && n < 1) {
+            throw new IllegalArgumentException("--n must be >= 1, got " + n);
         }
+        ImageDataset data = n == null ? DataSets.load(dataset, dataDir, split)
+                : DataSets.load(dataset, dataDir, split, n);
         if (batchSize < 1) {
             throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
         }
