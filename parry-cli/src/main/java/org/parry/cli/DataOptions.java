@@ -2,6 +2,7 @@ package org.parry.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import org.parry.data.BatchSize;
 import org.parry.data.DataSets;
 import org.parry.data.ImageDataset;
 import org.parry.data.Split;
@@ -34,9 +35,7 @@ final class DataOptions {
         }
         ImageDataset data = n == null ? DataSets.load(dataset, dataDir, split)
                 : DataSets.load(dataset, dataDir, split, n);
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
-        }
+        batchSize = BatchSize.check(batchSize, data, BatchSize.availableBytes());
         return data;
     }
 }
