@@ -26,6 +26,7 @@ import org.parry.data.Batch;
 import org.parry.data.ImageDataset;
 import org.parry.data.Split;
 import org.parry.io.NpzWriter;
+import org.parry.io.OutputPaths;
 import org.parry.model.Classifier;
 import org.parry.model.Models;
 import org.parry.model.NoGradientClassifier;
@@ -114,15 +115,24 @@ final class AttackCommand implements Callable<Integer> {
             description = "Hide the model's gradients, as if it were a remote API (white-box attacks then refuse it).")
     boolean blackBox;
 
-    @Option(names = "--out", description = "Write adversarial.npz and gallery.png to this directory.")
+    @Option(names = "--out", description = "Write adversarial.npz and gallery.png to this directory"
+            + " (refused if it holds them, unless --overwrite).")
     Path output;
+
+    @Option(names = "--overwrite", description = "Replace the files of --out and --json if they"
+            + " exist.")
+    boolean overwrite;
 
     @Option(names = "--gallery", defaultValue = "16",
             description = "Samples in gallery.png (default: ${DEFAULT-VALUE}).")
     int gallerySize;
 
-    @Option(names = "--json", description = "Write the results as JSON to this file.")
+    @Option(names = "--json", description = "Write the results as JSON to this file (refused if it"
+            + " exists, unless --overwrite).")
     Path json;
+
+    private static final String NPZ = "adversarial.npz";
+    private static final String PNG = "gallery.png";
 
     @Parameters(paramLabel = "NAME.key=value", arity = "0..*",
             description = "Settings of the attack, e.g. pgd.restarts=5 pgd.loss=dlr.")
@@ -136,6 +146,14 @@ final class AttackCommand implements Callable<Integer> {
                 PrefixedSettings.parse("attack", attackName, settings)));
         if (gallerySize < 1) {
             throw new IllegalArgumentException("--gallery must be >= 1, got " + gallerySize);
+        }
+        if (output != null) {
+            OutputPaths.checkDirectory("--out", output);
+            OutputPaths.checkFile("--out", output.resolve(NPZ), overwrite);
+            OutputPaths.checkFile("--out", output.resolve(PNG), overwrite);
+        }
+        if (json != null) {
+            OutputPaths.checkFile("--json", json, overwrite);
         }
         ImageDataset images = data.load(Split.parse(split));
         try (Classifier loaded = Models.load(model, images.imageShape());
@@ -153,8 +171,8 @@ final class AttackCommand implements Callable<Integer> {
             PrintStream out = System.out;
             printSummary(out, attack, mode, images, tally);
             if (output != null) {
-                Path npz = output.resolve("adversarial.npz");
-                Path png = output.resolve("gallery.png");
+                Path npz = output.resolve(NPZ);
+                Path png = output.resolve(PNG);
                 writeNpz(npz, images, tally);
                 Gallery.of(title(attack, images), images, tally, gallerySize).write(png);
                 out.printf("wrote %s and %s%n", npz, png);

@@ -2,6 +2,7 @@ package org.parry.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import org.parry.data.BatchSize;
 import org.parry.data.DataSets;
 import org.parry.data.ImageDataset;
 import org.parry.data.Split;
@@ -29,16 +30,12 @@ final class DataOptions {
 
     /** The split, cut to the first {@code --n} images if given. */
     ImageDataset load(Split split) throws IOException {
-        ImageDataset data = DataSets.load(dataset, dataDir, split);
-        if (n != null) {
-            if (n < 1) {
-                throw new IllegalArgumentException("--n must be >= 1, got " + n);
-            }
-            data = data.first(Math.min(n, data.size()));
+        if (n != null && n < 1) {
+            throw new IllegalArgumentException("--n must be >= 1, got " + n);
         }
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
-        }
+        ImageDataset data = n == null ? DataSets.load(dataset, dataDir, split)
+                : DataSets.load(dataset, dataDir, split, n);
+        batchSize = BatchSize.check(batchSize, data, BatchSize.availableBytes());
         return data;
     }
 }

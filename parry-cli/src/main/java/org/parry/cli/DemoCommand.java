@@ -9,6 +9,7 @@ import org.parry.data.ImageDataset;
 import org.parry.data.Split;
 import org.parry.eval.EvaluationSettings;
 import org.parry.eval.Suite;
+import org.parry.io.DirectoryLock;
 import org.parry.norm.Norm;
 import org.parry.model.BlockClassifier;
 import org.parry.model.ModelCard;
@@ -74,8 +75,10 @@ final class DemoCommand implements Callable<Integer> {
                 EvaluationSettings settings = new EvaluationSettings(Suite.parse(suite), Norm.LINF,
                         new float[] {epsilon}, seed, 250);
                 Path report = output.resolve("report").resolve(suite);
-                EvaluationSummary.print(EvaluateCommand.evaluate(model, modelDir, evaluated,
-                        settings, report, true), System.out);
+                try (DirectoryLock lock = DirectoryLock.acquire(report, "report directory")) {
+                    EvaluationSummary.print(EvaluateCommand.evaluate(model, modelDir, evaluated,
+                            settings, report, true), System.out);
+                }
                 System.out.println("report: " + report.resolve("index.html"));
                 System.out.println();
             }

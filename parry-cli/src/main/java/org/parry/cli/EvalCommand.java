@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.parry.data.ImageDataset;
 import org.parry.data.Split;
 import org.parry.eval.ConfusionMatrix;
+import org.parry.io.OutputPaths;
 import org.parry.model.Classifier;
 import org.parry.model.Models;
 import picocli.CommandLine.Command;
@@ -28,11 +29,18 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--split", defaultValue = "test", description = "train or test (default: ${DEFAULT-VALUE}).")
     String split;
 
-    @Option(names = "--json", description = "Write the results as JSON to this file.")
+    @Option(names = "--json", description = "Write the results as JSON to this file (refused if it"
+            + " exists, unless --overwrite).")
     Path json;
+
+    @Option(names = "--overwrite", description = "Replace the --json file if it exists.")
+    boolean overwrite;
 
     @Override
     public Integer call() throws Exception {
+        if (json != null) {
+            OutputPaths.checkFile("--json", json, overwrite);
+        }
         ImageDataset images = data.load(Split.parse(split));
         try (Classifier classifier = Models.load(model, images.imageShape())) {
             ConfusionMatrix matrix = Evaluation.measure(classifier, images, data.batchSize);

@@ -13,6 +13,8 @@ import org.parry.eval.Provenance;
 import org.parry.eval.SanityCheck;
 import org.parry.eval.SanityChecks;
 import org.parry.eval.Suite;
+import org.parry.io.DirectoryLock;
+import org.parry.io.OutputPaths;
 import org.parry.model.Classifier;
 import org.parry.model.Models;
 import org.parry.norm.Norm;
@@ -45,23 +47,51 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--eps", split = ",", defaultValue = "0.1", description = "One or more budgets, e.g. 0.05,0.1,0.2 (default: ${DEFAULT-VALUE}).")
     float[] epsilons;
 
-    @Option(names = "--report", defaultValue = "report", description = "Directory of the report (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--report", defaultValue = "report",
+            description = "Directory of the report (default: ${DEFAULT-VALUE}). A directory holding"
+                    + " another evaluation is refused unless --resume or --overwrite; one run at a"
+                    + " time may write into it.")
     Path reportDirectory;
 
-    @Option(names = "--resume", description = "Continue an interrupted evaluation from its journal in the report directory.")
+    @Option(names = "--resume", description = "Continue the evaluation whose journal is in the"
+            + " report directory (same settings): an interrupted one finishes, a finished one is"
+            + " written again with the same numbers.")
     boolean resume;
+
+    @Option(names = "--overwrite", description = "Replace the evaluation the report directory"
+            + " holds, starting over.")
+    boolean overwrite;
 
     @Override
     public Integer call() throws Exception {
-        ImageDataset images = data.load(Split.parse(split));
         EvaluationSettings settings = new EvaluationSettings(Suite.parse(suite), Norm.parse(norm),
                 epsilons, data.seed, data.batchSize);
-        try (Classifier classifier = Models.load(model, images.imageShape())) {
-            EvaluationReport report = evaluate(classifier, model, images, settings, reportDirectory, resume);
-            EvaluationSummary.print(report, System.out);
-            System.out.println("report: " + reportDirectory.resolve("index.html"));
+        OutputPaths.checkDirectory("--report", reportDirectory);
+        try (DirectoryLock lock = DirectoryLock.acquire(reportDirectory, "--report")) {
+            checkEarlierEvaluation(reportDirectory, resume, overwrite);
+            ImageDataset images = data.load(Split.parse(split));
+            try (Classifier classifier = Models.load(model, images.imageShape())) {
+                EvaluationReport report = evaluate(classifier, model, images, settings,
+                        reportDirectory, resume);
+                EvaluationSummary.print(report, System.out);
+                System.out.println("report: " + reportDirectory.resolve("index.html"));
+            }
         }
         return 0;
+    }
+
+    /** Refuses to replace an earlier evaluation unless told to resume or overwrite it. */
+    static void checkEarlierEvaluation(Path directory, boolean resume, boolean overwrite) {
+        if (resume && overwrite) {
+            throw new IllegalArgumentException("--resume continues the evaluation in " + directory
+                    + " and --overwrite replaces it; choose one");
+        }
+        if (!resume && !overwrite
+                && (Evaluator.hasJournal(directory) || ReportWriter.holdsReport(directory))) {
+            throw new IllegalArgumentException("--report " + directory + " holds another"
+                    + " evaluation; pass --resume to continue it (same settings), --overwrite to"
+                    + " replace it, or choose another --report");
+        }
     }
 
     /** Runs the protocol and the checks, writes the report, returns it. */

@@ -1,8 +1,8 @@
 package org.parry.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import org.parry.io.AtomicFiles;
 import org.parry.model.SavedModel;
 
 /** Writes a command's machine-readable results ({@code --json FILE}). */
@@ -14,10 +14,6 @@ final class JsonFile {
         if (file == null) {
             return;
         }
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        SavedModel.json().writeValue(file.toFile(), results);
+        AtomicFiles.write(file, out -> SavedModel.json().writeValue(out, results));
     }
 }

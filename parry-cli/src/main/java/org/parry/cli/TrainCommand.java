@@ -12,12 +12,15 @@ import java.util.concurrent.Callable;
 import org.parry.data.DataSets;
 import org.parry.data.ImageDataset;
 import org.parry.data.Split;
+import org.parry.io.DirectoryLock;
+import org.parry.io.OutputPaths;
 import org.parry.model.ModelCard;
 import org.parry.defense.DefenseOptions;
 import org.parry.defense.DefenseRegistry;
 import org.parry.model.zoo.ArchitectureOptions;
 import org.parry.model.zoo.ModelZoo;
 import org.parry.model.zoo.Nonlinearity;
+import org.parry.train.Checkpoint;
 import org.parry.train.RobustnessMonitor;
 import org.parry.train.TrainingJob;
 import org.parry.train.TrainingObjective;
@@ -99,13 +102,22 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--step-gamma", defaultValue = "0.1", description = "Step schedule: decay factor.")
     float stepGamma;
 
-    @Option(names = "--out", description = "Directory of the saved model (default: runs/<arch>-<dataset>).")
+    @Option(names = "--out", description = "Directory of the saved model (default:"
+            + " runs/<arch>-<dataset>). A directory holding a trained model or an unfinished"
+            + " training is refused unless --resume or --overwrite; one run at a time may write"
+            + " into it.")
     Path output;
 
-    @Option(names = "--resume", description = "Continue from the checkpoint in <out>/checkpoint.")
+    @Option(names = "--resume", description = "Continue from the checkpoint in <out>/checkpoint"
+            + " (an error when there is none).")
     boolean resume;
 
-    @Option(names = "--json", description = "Write the results as JSON to this file.")
+    @Option(names = "--overwrite", description = "Replace the model or training in <out>, and the"
+            + " --json file, starting over.")
+    boolean overwrite;
+
+    @Option(names = "--json", description = "Write the results as JSON to this file (refused if it"
+            + " exists, unless --overwrite).")
     Path json;
 
     @Parameters(paramLabel = "NAME.key=value", arity = "0..*",
@@ -118,6 +130,33 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ModelZoo.get(architecture);
+        Path out = output != null ? output : Path.of("runs", architecture + "-" + data.dataset);
+        OutputPaths.checkDirectory("--out", out);
+        if (json != null) {
+            OutputPaths.checkFile("--json", json, overwrite);
+        }
+        try (DirectoryLock lock = DirectoryLock.acquire(out, "--out")) {
+            checkOutput(out);
+            return run(out);
+        }
+    }
+
+    /**
+     * The output check; a distillation that trains its own teacher resumes from the teacher's
+     * checkpoint when the student has none yet.
+     */
+    private void checkOutput(Path out) throws IOException {
+        boolean ownTeacher = defense.equals("distillation")
+                && defenseSettings.stream().noneMatch(s -> s.startsWith("distillation.teacher="));
+        boolean teacherResumes = ownTeacher && resume
+                && Checkpoint.exists(out.resolve("teacher").resolve(TrainingJob.CHECKPOINT_DIRECTORY))
+                && !Checkpoint.exists(out.resolve(TrainingJob.CHECKPOINT_DIRECTORY));
+        if (!teacherResumes) {
+            TrainingJob.checkOutput(out, resume, overwrite);
+        }
+    }
+
+    private int run(Path out) throws IOException {
         TrainingSettings settings = TrainingSettings.builder()
                 .optEpochs(epochs)
                 .optBatchSize(data.batchSize)
@@ -135,7 +174,6 @@ final class TrainCommand implements Callable<Integer> {
                 Nonlinearity.parse(activation), firstStride);
         ImageDataset train = data.load(Split.TRAIN);
         ImageDataset test = DataSets.load(data.dataset, data.dataDir, Split.TEST);
-        Path out = output != null ? output : Path.of("runs", architecture + "-" + data.dataset);
         Map<String, String> named = PrefixedSettings.parse("defense", defense, defenseSettings);
         if (defense.equals("distillation") && !named.containsKey("teacher")) {
             named.put("teacher", trainTeacher(options, train, test, settings, named, out).toString());

@@ -226,6 +226,29 @@ class AttackCommandTest {
                 "--target-mode", "far"), "unknown --target-mode 'far'");
     }
 
+    /** Invalid steps are named as the user gave them, before anything is derived from them. */
+    @Test
+    void invalidStepsAreNamedNotMistakenForAMissingSetting() {
+        Run setting = attack("--attack", "pgd", "--eps", "0.1", "--n", "10", "pgd.steps=-1");
+        assertThat(setting.exitCode()).isEqualTo(1);
+        assertThat(setting.err()).startsWith("parry: pgd.steps must be >= 1, got -1\n")
+                .doesNotContain("has no setting");
+        Run option = attack("--attack", "pgd", "--eps", "0.1", "--n", "10", "--steps", "0");
+        assertThat(option.exitCode()).isEqualTo(1);
+        assertThat(option.err()).startsWith("parry: --steps must be >= 1, got 0\n")
+                .doesNotContain("stepSize").doesNotContain("Infinity");
+        Run bim = attack("--attack", "bim", "--eps", "0.1", "--n", "10", "--steps", "0");
+        assertThat(bim.err()).startsWith("parry: --steps must be >= 1, got 0\n");
+        Run twice = attack("--attack", "pgd", "--eps", "0.1", "--steps", "5", "pgd.steps=7");
+        assertThat(twice.err()).startsWith("parry: steps are given twice");
+        Run eps = attack("--attack", "pgd", "pgd.epsilon=-0.1");
+        assertThat(eps.err()).startsWith("parry: pgd.epsilon must be >= 0, got -0.1\n");
+
+        Run valid = attack("--attack", "pgd", "--eps", "0.1", "--n", "10", "pgd.steps=3");
+        assertThat(valid.exitCode()).as(valid.err()).isZero();
+        assertThat(valid.out()).contains("steps=3");
+    }
+
     private static Run attack(String... args) {
         String[] all = new String[args.length + 5];
         all[0] = "attack";

@@ -20,8 +20,11 @@ public final class AttackOptions {
     private final Norm norm;
     private final Float epsilon;
     private final Integer steps;
+    private final boolean stepsFromSetting;
+    private final boolean epsilonFromSetting;
     private final long seed;
     private final Map<String, String> settings;
+    private String attack = "the attack";
     private final Set<String> used = new TreeSet<>();
     private boolean normRead;
     private boolean epsilonRead;
@@ -31,14 +34,47 @@ public final class AttackOptions {
      * @param norm null when not given (attacks with a choice of norm then take linf)
      * @param epsilon null when not given (minimum-norm attacks need none)
      * @param steps null for the attack's default
+     * @param settings the attack's own settings; {@code steps} and {@code epsilon} may be given
+     *     here instead of as parameters (they are the names {@link Attack#settings()} shows), but
+     *     not in both places
      */
     public AttackOptions(Norm norm, Float epsilon, Integer steps, long seed,
             Map<String, String> settings) {
-        this.norm = norm;
-        this.epsilon = epsilon;
-        this.steps = steps;
-        this.seed = seed;
         this.settings = new LinkedHashMap<>(settings);
+        String stepsSetting = this.settings.remove(STEPS);
+        String epsilonSetting = this.settings.remove(EPSILON);
+        this.stepsFromSetting = stepsSetting != null;
+        this.epsilonFromSetting = epsilonSetting != null;
+        if (stepsSetting != null && steps != null) {
+            throw new IllegalArgumentException("steps are given twice, as --steps " + steps
+                    + " and as the setting steps=" + stepsSetting + "; give one");
+        }
+        if (epsilonSetting != null && epsilon != null) {
+            throw new IllegalArgumentException("epsilon is given twice, as --eps " + epsilon
+                    + " and as the setting epsilon=" + epsilonSetting + "; give one");
+        }
+        this.norm = norm;
+        this.epsilon = epsilonSetting == null ? epsilon : Float.valueOf(parseFloat(EPSILON, epsilonSetting));
+        this.steps = stepsSetting == null ? steps : Integer.valueOf(parseInt(STEPS, stepsSetting));
+        this.seed = seed;
+    }
+
+    private static final String STEPS = "steps";
+    private static final String EPSILON = "epsilon";
+
+    /** Names the attack in messages ({@code pgd.steps must be >= 1}); set by the registry. */
+    void attackName(String name) {
+        attack = name;
+    }
+
+    /** How the user gave the steps, for messages: {@code --steps} or {@code pgd.steps}. */
+    String stepsOption() {
+        return stepsFromSetting ? attack + "." + STEPS : "--steps";
+    }
+
+    /** How the user gave ε, for messages: {@code --eps} or {@code pgd.epsilon}. */
+    String epsilonOption() {
+        return epsilonFromSetting ? attack + "." + EPSILON : "--eps";
     }
 
     /** The norm given, else linf. */
@@ -57,6 +93,9 @@ public final class AttackOptions {
         if (epsilon == null) {
             throw new IllegalArgumentException(attack + " needs an epsilon: pass --eps (e.g. --eps 0.1)");
         }
+        if (!(epsilon >= 0f)) {
+            throw new IllegalArgumentException(epsilonOption() + " must be >= 0, got " + epsilon);
+        }
         epsilonRead = true;
         return epsilon;
     }
@@ -64,11 +103,23 @@ public final class AttackOptions {
     /** ε if given, else the default. */
     public float epsilonOr(float fallback) {
         epsilonRead = true;
+        if (epsilon != null && !(epsilon >= 0f)) {
+            throw new IllegalArgumentException(epsilonOption() + " must be >= 0, got " + epsilon);
+        }
         return epsilon == null ? fallback : epsilon;
     }
 
+    /**
+     * The steps given, else the attack's default.
+     *
+     * @throws IllegalArgumentException when the steps given are below 1, before the attack derives
+     *     anything (such as a step size) from them
+     */
     public int steps(int fallback) {
         stepsRead = true;
+        if (steps != null && steps < 1) {
+            throw new IllegalArgumentException(stepsOption() + " must be >= 1, got " + steps);
+        }
         return steps == null ? fallback : steps;
     }
 
@@ -78,9 +129,15 @@ public final class AttackOptions {
 
     public float getFloat(String key, float fallback) {
         String value = take(key);
-        if (value == null) {
-            return fallback;
-        }
+        return value == null ? fallback : parseFloat(key, value);
+    }
+
+    public int getInt(String key, int fallback) {
+        String value = take(key);
+        return value == null ? fallback : parseInt(key, value);
+    }
+
+    private static float parseFloat(String key, String value) {
         try {
             return Float.parseFloat(value);
         } catch (NumberFormatException e) {
@@ -88,11 +145,7 @@ public final class AttackOptions {
         }
     }
 
-    public int getInt(String key, int fallback) {
-        String value = take(key);
-        if (value == null) {
-            return fallback;
-        }
+    private static int parseInt(String key, String value) {
         try {
             return Integer.parseInt(value);
         } catch (NumberFormatException e) {

@@ -167,7 +167,9 @@ public final class AttackRegistry {
      *     an ε, a number of steps or a norm that the attack would ignore
      */
     public static Attack create(String name, AttackOptions options) {
-        Attack attack = entry(name).factory().apply(options);
+        Entry entry = entry(name);
+        options.attackName(name);
+        Attack attack = entry.factory().apply(options);
         Set<String> unused = options.unused();
         if (!unused.isEmpty()) {
             throw new IllegalArgumentException("attack '" + name + "' has no setting "
@@ -178,11 +180,11 @@ public final class AttackRegistry {
         // one-step attack, and every one that does not read the norm attacks in one norm only.
         if (options.epsilonUnread()) {
             throw new IllegalArgumentException("attack '" + name + "' has no epsilon (it finds"
-                    + " minimal perturbations); remove --eps");
+                    + " minimal perturbations); remove " + options.epsilonOption());
         }
         if (options.stepsUnread()) {
             throw new IllegalArgumentException("attack '" + name + "' has no steps (it takes one"
-                    + " step); remove --steps");
+                    + " step); remove " + options.stepsOption());
         }
         Norm norm = options.unreadNorm();
         Object own = attack.settings().get("norm");

@@ -48,9 +48,29 @@ public final class DataSets {
         return load(name, dataDir, split, DatasetLocator.defaults());
     }
 
+    /**
+     * As {@link #load(String, Path, Split)}, keeping only the first {@code limit} images; IDX files
+     * are read only as far as those need (a header promising millions of images costs nothing).
+     *
+     * @param limit at least 1
+     */
+    public static ImageDataset load(String name, Path dataDir, Split split, int limit)
+            throws IOException {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1, got " + limit);
+        }
+        ImageDataset data = load(name, dataDir, split, DatasetLocator.defaults(), limit);
+        return data.size() > limit ? data.first(limit) : data;
+    }
+
     /** As {@link #load(String, Path, Split)}, with the given locator. */
     public static ImageDataset load(String name, Path dataDir, Split split, DatasetLocator locator)
             throws IOException {
+        return load(name, dataDir, split, locator, Integer.MAX_VALUE);
+    }
+
+    private static ImageDataset load(String name, Path dataDir, Split split,
+            DatasetLocator locator, int limit) throws IOException {
         if (split == null || locator == null) {
             throw new IllegalArgumentException(
                     "split and locator must not be null, got " + split + ", " + locator);
@@ -59,9 +79,9 @@ public final class DataSets {
         switch (key) {
             case "fashion-mnist":
                 return loadIdx(DatasetSource.FASHION_MNIST, FASHION_MNIST_CLASSES, dataDir, split,
-                        locator);
+                        locator, limit);
             case "mnist":
-                return loadIdx(DatasetSource.MNIST, MNIST_CLASSES, dataDir, split, locator);
+                return loadIdx(DatasetSource.MNIST, MNIST_CLASSES, dataDir, split, locator, limit);
             case "cifar10":
                 return Cifar10Reader.read(
                         locator.locate(DatasetSource.CIFAR10, Cifar10Reader.fileNames(split),
@@ -90,11 +110,12 @@ public final class DataSets {
             List<String> classNames,
             Path dataDir,
             Split split,
-            DatasetLocator locator)
+            DatasetLocator locator,
+            int limit)
             throws IOException {
         List<String> files = idxFiles(split);
         Path dir = locator.locate(source, files, dataDir);
-        return IdxReader.read(
-                dir.resolve(files.get(0)), dir.resolve(files.get(1)), source.name(), classNames);
+        return IdxReader.read(dir.resolve(files.get(0)), dir.resolve(files.get(1)), source.name(),
+                classNames, limit);
     }
 }

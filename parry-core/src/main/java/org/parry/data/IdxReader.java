@@ -72,7 +72,38 @@ public final class IdxReader {
             throw new IllegalArgumentException(
                     "classNames must list at least one class, got " + classNames);
         }
-        int[] labels = readLabels(labelsFile);
+        return read(imagesFile, labelsFile, name, classNames, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #read(Path, Path, String, List)}, reading only the first {@code limit} examples:
+     * the files are streamed and reading stops once {@code limit} examples are in, so a header
+     * that promises millions of images costs nothing beyond what is read. The headers are still
+     * checked against each other and, for raw files, against the file size; the unread rest of a
+     * gzip file is not inflated, so a truncation past the first {@code limit} examples is found
+     * only when the whole split is read.
+     *
+     * @param limit at least 1; {@link Integer#MAX_VALUE} reads everything
+     */
+    public static ImageDataset read(
+            Path imagesFile, Path labelsFile, String name, List<String> classNames, int limit)
+            throws IOException {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("name must not be blank, got '" + name + "'");
+        }
+        if (classNames == null || classNames.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "classNames must list at least one class, got " + classNames);
+        }
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1, got " + limit);
+        }
+        int labelCount;
+        int[] labels;
+        try (IdxInput input = IdxInput.open(labelsFile, LABELS_MAGIC)) {
+            labelCount = input.dims[0];
+            labels = toLabels(input.readPayload(limit));
+        }
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] >= classNames.size()) {
                 throw new DatasetFormatException(
@@ -86,16 +117,16 @@ public final class IdxReader {
             }
         }
         try (IdxInput images = IdxInput.open(imagesFile, IMAGES_MAGIC)) {
-            if (images.dims[0] != labels.length) {
+            if (images.dims[0] != labelCount) {
                 throw new DatasetFormatException(
                         imagesFile,
                         4,
-                        labels.length + " images, one per label",
+                        labelCount + " images, one per label",
                         "count mismatch: this file holds " + images.dims[0] + " images but "
-                                + labelsFile + " holds " + labels.length
+                                + labelsFile + " holds " + labelCount
                                 + " labels; are the two files from the same split?");
             }
-            byte[] pixels = images.readPayload();
+            byte[] pixels = images.readPayload(limit);
             return ImageDataset.owning(
                     name, 1, images.dims[1], images.dims[2], pixels, labels, classNames);
         }
@@ -108,7 +139,7 @@ public final class IdxReader {
      */
     public static IdxImages readImages(Path file) throws IOException {
         try (IdxInput input = IdxInput.open(file, IMAGES_MAGIC)) {
-            byte[] pixels = input.readPayload();
+            byte[] pixels = input.readPayload(Integer.MAX_VALUE);
             return new IdxImages(input.dims[0], input.dims[1], input.dims[2], pixels);
         }
     }
@@ -120,13 +151,16 @@ public final class IdxReader {
      */
     public static int[] readLabels(Path file) throws IOException {
         try (IdxInput input = IdxInput.open(file, LABELS_MAGIC)) {
-            byte[] bytes = input.readPayload();
-            int[] labels = new int[bytes.length];
-            for (int i = 0; i < bytes.length; i++) {
-                labels[i] = bytes[i] & 0xFF;
-            }
-            return labels;
+            return toLabels(input.readPayload(Integer.MAX_VALUE));
         }
+    }
+
+    private static int[] toLabels(byte[] bytes) {
+        int[] labels = new int[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
+            labels[i] = bytes[i] & 0xFF;
+        }
+        return labels;
     }
 
     /** An open IDX file whose header has been read and validated. */
@@ -257,9 +291,14 @@ public final class IdxReader {
             }
         }
 
-        /** Reads exactly the payload the header promises, then checks that nothing follows. */
-        byte[] readPayload() throws IOException {
-            int total = (int) payloadBytes;
+        /**
+         * Reads the payload of the first {@code items} items; when that is all the header promises,
+         * checks that nothing follows. The buffer of a gzip file grows with what is inflated, so a
+         * header that promises more than the file holds costs only what the file holds.
+         */
+        byte[] readPayload(int items) throws IOException {
+            boolean whole = items >= dims[0];
+            int total = (int) (whole ? payloadBytes : payloadBytes / dims[0] * items);
             byte[] buffer = new byte[gzip ? Math.min(total, FIRST_GZIP_BUFFER) : total];
             int filled = 0;
             try {
@@ -272,6 +311,9 @@ public final class IdxReader {
                         throw truncated(filled, null);
                     }
                     filled += n;
+                }
+                if (!whole) {
+                    return buffer; // the rest is not needed: stop without inflating it
                 }
                 long extra = 0;
                 while (extra < MAX_TRAILING_COUNT && in.read() >= 0) {

@@ -1,12 +1,11 @@
 package org.parry.data;
 
-import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
+import org.parry.io.AtomicFiles;
 
 /**
  * Writes IDX unsigned-byte image and label files, the format of MNIST (LeCun et al. 1998) and
@@ -58,13 +57,15 @@ public final class IdxWriter {
                     "pixels: length must be a positive multiple of " + rows + "x" + cols + ", got "
                             + (pixels == null ? "null" : pixels.length));
         }
-        try (DataOutputStream out = open(file, gzip)) {
-            out.writeInt(IdxReader.IMAGES_MAGIC);
-            out.writeInt(pixels.length / (rows * cols));
-            out.writeInt(rows);
-            out.writeInt(cols);
-            out.write(pixels);
-        }
+        AtomicFiles.write(file, stream -> {
+            try (DataOutputStream out = data(stream, gzip)) {
+                out.writeInt(IdxReader.IMAGES_MAGIC);
+                out.writeInt(pixels.length / (rows * cols));
+                out.writeInt(rows);
+                out.writeInt(cols);
+                out.write(pixels);
+            }
+        });
     }
 
     /**
@@ -84,15 +85,16 @@ public final class IdxWriter {
             }
             bytes[i] = (byte) labels[i];
         }
-        try (DataOutputStream out = open(file, gzip)) {
-            out.writeInt(IdxReader.LABELS_MAGIC);
-            out.writeInt(labels.length);
-            out.write(bytes);
-        }
+        AtomicFiles.write(file, stream -> {
+            try (DataOutputStream out = data(stream, gzip)) {
+                out.writeInt(IdxReader.LABELS_MAGIC);
+                out.writeInt(labels.length);
+                out.write(bytes);
+            }
+        });
     }
 
-    private static DataOutputStream open(Path file, boolean gzip) throws IOException {
-        OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
+    private static DataOutputStream data(OutputStream out, boolean gzip) throws IOException {
         return new DataOutputStream(gzip ? new GZIPOutputStream(out, 1 << 16) : out);
     }
 }

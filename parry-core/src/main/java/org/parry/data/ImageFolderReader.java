@@ -10,7 +10,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.Iterator;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Reads a folder of images laid out one sub-folder per class, the common "image folder" layout:
@@ -27,6 +30,13 @@ import javax.imageio.ImageIO;
 public final class ImageFolderReader {
 
     private ImageFolderReader() {}
+
+    /**
+     * The largest image decoded, in pixels (4096 × 4096, as {@link IdxReader#MAX_SIDE}): the size
+     * an image declares is checked before its pixels are decoded, so a small file that declares a
+     * huge image costs nothing.
+     */
+    public static final long MAX_PIXELS = (long) IdxReader.MAX_SIDE * IdxReader.MAX_SIDE;
 
     /**
      * Reads every image under {@code root}.
@@ -98,12 +108,18 @@ public final class ImageFolderReader {
         }
     }
 
-    /** Decodes one file into a {@link Planes} image with the requested channel count. */
+    /**
+     * Decodes one file into a {@link Planes} image with the requested channel count, after
+     * checking the size its header declares (read without decoding the pixels).
+     */
     private static Planes decode(Path file, int channels) throws IOException {
         BufferedImage image;
-        try {
-            image = ImageIO.read(file.toFile());
-        } catch (IOException e) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            image = readers == null || !readers.hasNext() ? null : decode(file, in, readers.next());
+        } catch (DatasetFormatException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
             throw new DatasetFormatException(file, DatasetFormatException.WHOLE_FILE,
                     "a PNG or JPEG image", "cannot decode image: " + e.getMessage(), e);
         }
@@ -146,6 +162,26 @@ public final class ImageFolderReader {
             }
         }
         return new Planes(channels, h, w, out);
+    }
+
+    private static BufferedImage decode(Path file, ImageInputStream in, ImageReader reader)
+            throws IOException {
+        try {
+            reader.setInput(in, true, true);
+            long width = reader.getWidth(0);
+            long height = reader.getHeight(0);
+            if (width * height > MAX_PIXELS) {
+                throw new DatasetFormatException(file, DatasetFormatException.WHOLE_FILE,
+                        "at most " + MAX_PIXELS + " pixels (" + IdxReader.MAX_SIDE + "x"
+                                + IdxReader.MAX_SIDE + ")",
+                        "image declares " + width + "x" + height + " = " + width * height
+                                + " pixels, more than the " + MAX_PIXELS + " this reader decodes;"
+                                + " refused before decoding; shrink the image or remove it");
+            }
+            return reader.read(0);
+        } finally {
+            reader.dispose();
+        }
     }
 
     /** Bilinear resize of every plane to height × width; returns the pixels unchanged if equal. */

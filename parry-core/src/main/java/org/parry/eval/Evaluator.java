@@ -3,6 +3,7 @@ package org.parry.eval;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,6 +37,14 @@ public final class Evaluator {
     /** What the protocol measured, before sanity checks and rendering. */
     public record Run(int[] labels, int[] cleanPredictions, List<EpsilonResult> results,
             List<WorstCase> worstCases, HypocriticalRisk hypocritical, float hypocriticalEpsilon) {}
+
+    /**
+     * Whether {@code directory} holds an evaluation's journal (an interrupted or finished run),
+     * which {@link #run} with {@code resume} continues and without it starts anew.
+     */
+    public static boolean hasJournal(Path directory) {
+        return Files.isRegularFile(directory.resolve(Journal.FILE));
+    }
 
     /**
      * @param directory where the journal lives

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.parry.attack.AttackResult;
+import org.parry.io.AtomicFiles;
 import org.parry.model.SavedModel;
 
 /**
@@ -108,7 +109,7 @@ final class Journal implements AutoCloseable {
             if (kept < lines.size() || !endsWithNewline(file)) {
                 // Cut the torn line off, so that the next unit starts a line of its own and a
                 // later resume reads past it.
-                Files.write(file, lines.subList(0, kept), StandardCharsets.UTF_8);
+                AtomicFiles.writeString(file, String.join("\n", lines.subList(0, kept)) + "\n");
             }
             journal = new Journal(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8,
                     StandardOpenOption.APPEND));

@@ -7,7 +7,6 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -190,15 +189,17 @@ public record ImageGallery(String title, int channels, int height, int width, in
         return image;
     }
 
-    /** Renders the gallery and writes it as a PNG, creating parent directories. */
+    /**
+     * Renders the gallery and writes it as a PNG, creating parent directories; the file is
+     * replaced atomically ({@link AtomicFiles}).
+     */
     public void write(Path file) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        if (!ImageIO.write(render(), "png", file.toFile())) {
-            throw new IOException(file + ": this Java runtime has no PNG writer");
-        }
+        BufferedImage image = render();
+        AtomicFiles.write(file, out -> {
+            if (!ImageIO.write(image, "png", out)) {
+                throw new IOException(file + ": this Java runtime has no PNG writer");
+            }
+        });
     }
 
     private BufferedImage tile(float[] chw) {

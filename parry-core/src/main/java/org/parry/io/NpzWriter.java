@@ -1,13 +1,10 @@
 package org.parry.io;
 
-import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
@@ -69,22 +66,24 @@ public final class NpzWriter implements Closeable {
     private static final int CHUNK = 1 << 16;
 
     private final Path file;
+    private final AtomicFiles.Output output;
     private final ZipOutputStream zip;
     private final Set<String> names = new HashSet<>();
+    private boolean failed;
 
-    private NpzWriter(Path file, ZipOutputStream zip) {
+    private NpzWriter(Path file, AtomicFiles.Output output) {
         this.file = file;
-        this.zip = zip;
+        this.output = output;
+        this.zip = new ZipOutputStream(output);
     }
 
-    /** Creates (or replaces) {@code file}, creating its parent directories. */
+    /**
+     * Creates (or replaces) {@code file}, creating its parent directories. The archive is written
+     * to a temporary file beside it and replaces {@code file} only when {@link #close()} finishes
+     * a writer on which every call succeeded; after a failure {@code file} keeps its old content.
+     */
     public static NpzWriter create(Path file) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), CHUNK);
-        return new NpzWriter(file, new ZipOutputStream(out));
+        return new NpzWriter(file, AtomicFiles.open(file));
     }
 
     /** float32 array of the given shape, C order. */
@@ -98,7 +97,7 @@ public final class NpzWriter implements Closeable {
             buffer.putFloat(value);
         }
         flush(buffer);
-        zip.closeEntry();
+        end();
         return this;
     }
 
@@ -113,7 +112,7 @@ public final class NpzWriter implements Closeable {
             buffer.putInt(value);
         }
         flush(buffer);
-        zip.closeEntry();
+        end();
         return this;
     }
 
@@ -128,7 +127,7 @@ public final class NpzWriter implements Closeable {
             buffer.putLong(value);
         }
         flush(buffer);
-        zip.closeEntry();
+        end();
         return this;
     }
 
@@ -152,14 +151,30 @@ public final class NpzWriter implements Closeable {
             buffer.put(value ? (byte) 1 : (byte) 0);
         }
         flush(buffer);
-        zip.closeEntry();
+        end();
         return this;
     }
 
-    /** Finishes the archive. */
+    /**
+     * Finishes the archive and moves it over the target; when a write failed, discards it and
+     * leaves the target as it was.
+     */
     @Override
     public void close() throws IOException {
-        zip.close();
+        if (failed) {
+            output.close();
+            return;
+        }
+        try {
+            zip.finish();
+            output.commit();
+        } catch (IOException e) {
+            output.close();
+            throw AtomicFiles.named(file, e);
+        } catch (RuntimeException e) {
+            output.close();
+            throw e;
+        }
     }
 
     /**
@@ -213,8 +228,14 @@ public final class NpzWriter implements Closeable {
                     + java.util.Arrays.toString(shape) + " holds " + elements + " elements, but "
                     + length + " were given");
         }
+        failed = true; // until end(): an archive with a half-written entry is never committed
         zip.putNextEntry(new ZipEntry(name + ".npy"));
         zip.write(header(dtype, shape));
+    }
+
+    private void end() throws IOException {
+        zip.closeEntry();
+        failed = false;
     }
 
     private static ByteBuffer buffer() {

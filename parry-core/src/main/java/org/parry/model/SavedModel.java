@@ -10,16 +10,15 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.parry.io.AtomicFiles;
 import org.parry.model.zoo.ModelZoo;
 
 /**
@@ -68,23 +67,14 @@ public final class SavedModel {
      */
     public static void save(Path directory, BlockClassifier model, ModelCard card)
             throws IOException {
-        Files.createDirectories(directory);
-        Path weights = directory.resolve(WEIGHTS_FILE + ".tmp");
-        try (DataOutputStream out = new DataOutputStream(
-                new BufferedOutputStream(Files.newOutputStream(weights)))) {
-            model.block().saveParameters(out);
-        }
-        Files.move(weights, directory.resolve(WEIGHTS_FILE), StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(directory.resolve(WEIGHTS_FILE),
+                out -> model.block().saveParameters(new DataOutputStream(out)));
         writeCard(directory, card);
     }
 
     /** Writes only the card (e.g. after adding metrics). */
     public static void writeCard(Path directory, ModelCard card) throws IOException {
-        Path temporary = directory.resolve(CARD_FILE + ".tmp");
-        JSON.writeValue(temporary.toFile(), card);
-        Files.move(temporary, directory.resolve(CARD_FILE), StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(directory.resolve(CARD_FILE), out -> JSON.writeValue(out, card));
     }
 
     /**

@@ -2,8 +2,10 @@ package org.parry.report;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.parry.eval.AttackOutcome;
@@ -12,6 +14,7 @@ import org.parry.eval.EvaluationReport;
 import org.parry.eval.Evaluator;
 import org.parry.eval.PerturbationStats;
 import org.parry.eval.WorstCase;
+import org.parry.io.AtomicFiles;
 
 /**
  * The report's tables as CSV (UTF-8, comma-separated, LF line ends, a header row, RFC 4180
@@ -40,7 +43,11 @@ final class ReportCsv {
      * image); {@code l2} and {@code linf} are that example's perturbation norms, empty when none.
      */
     static void writeResults(Path file, Evaluator.Run run) throws IOException {
-        try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+        AtomicFiles.write(file, stream -> writeResults(stream, run));
+    }
+
+    private static void writeResults(OutputStream stream, Evaluator.Run run) throws IOException {
+        try (Writer out = writer(stream)) {
             out.write(RESULTS_HEADER);
             out.write('\n');
             for (int e = 0; e < run.results().size(); e++) {
@@ -72,7 +79,12 @@ final class ReportCsv {
      * attacked nothing), {@code found} the number of perturbations the norm statistics are over.
      */
     static void writeAttacks(Path file, EvaluationReport report) throws IOException {
-        try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+        AtomicFiles.write(file, stream -> writeAttacks(stream, report));
+    }
+
+    private static void writeAttacks(OutputStream stream, EvaluationReport report)
+            throws IOException {
+        try (Writer out = writer(stream)) {
             out.write(ATTACKS_HEADER);
             out.write('\n');
             for (EpsilonResult result : report.results()) {
@@ -91,6 +103,10 @@ final class ReportCsv {
                 }
             }
         }
+    }
+
+    private static Writer writer(OutputStream stream) {
+        return new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
     }
 
     private static String attackName(EpsilonResult result, int attack) {

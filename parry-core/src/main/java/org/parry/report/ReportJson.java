@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Map;
 import org.parry.eval.EvaluationReport;
+import org.parry.io.AtomicFiles;
 import org.parry.model.SavedModel;
 
 /**
@@ -58,7 +59,8 @@ final class ReportJson {
 
     /** Writes the tree to {@code file}. */
     static void write(Path file, EvaluationReport report) throws IOException {
-        MAPPER.writeValue(file.toFile(), tree(report));
+        JsonNode tree = tree(report);
+        AtomicFiles.write(file, out -> MAPPER.writeValue(out, tree));
     }
 
     /** Replaces NaN and ±Infinity anywhere in the tree by JSON null. */

@@ -1,13 +1,13 @@
 package org.parry.report;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import org.parry.data.ImageDataset;
 import org.parry.eval.EvaluationReport;
 import org.parry.eval.Evaluator;
+import org.parry.io.AtomicFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  *       inlined, so it opens offline and can be mailed as one file.
  * </ul>
  * Charts and images are drawn with AWT off screen: {@code java.awt.headless} is set to true when it
- * is not set. Existing files of these names are replaced; other files are left alone.
+ * is not set. Existing files of these names are replaced, each atomically (a failed write leaves the old file
+ * whole); other files are left alone.
  */
 public final class ReportWriter {
 
@@ -64,10 +65,15 @@ public final class ReportWriter {
         ReportJson.write(directory.resolve(JSON), report);
         ReportCsv.writeResults(directory.resolve(RESULTS_CSV), run);
         ReportCsv.writeAttacks(directory.resolve(ATTACKS_CSV), report);
-        Files.writeString(directory.resolve(HTML), HtmlReport.render(report, run, data),
-                StandardCharsets.UTF_8);
+        AtomicFiles.writeString(directory.resolve(HTML), HtmlReport.render(report, run, data));
         LOG.info("wrote the report to {} in {} ms", directory,
                 (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** Whether {@code directory} holds a report this writer wrote ({@value #JSON} or {@value #HTML}). */
+    public static boolean holdsReport(Path directory) {
+        return Files.isRegularFile(directory.resolve(JSON))
+                || Files.isRegularFile(directory.resolve(HTML));
     }
 
     private static void check(EvaluationReport report, Evaluator.Run run, ImageDataset data) {

@@ -4,15 +4,13 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
+import org.parry.io.AtomicFiles;
 import org.parry.model.SavedModel;
 
 /**
@@ -56,10 +54,10 @@ public record Checkpoint(int epochsCompleted, TrainingSettings settings, String 
 
     void write(Path directory, Block block, Optimizer optimizer) throws IOException {
         Files.createDirectories(directory);
-        writeAtomically(directory.resolve(WEIGHTS_FILE),
+        AtomicFiles.write(directory.resolve(WEIGHTS_FILE),
                 out -> block.saveParameters(new DataOutputStream(out)));
-        writeAtomically(directory.resolve(OPTIMIZER_FILE), out -> optimizer.state().encode(out));
-        writeAtomically(directory.resolve(STATE_FILE),
+        AtomicFiles.write(directory.resolve(OPTIMIZER_FILE), out -> optimizer.state().encode(out));
+        AtomicFiles.write(directory.resolve(STATE_FILE),
                 out -> SavedModel.json().writeValue(out, this));
     }
 
@@ -78,16 +76,4 @@ public record Checkpoint(int epochsCompleted, TrainingSettings settings, String 
         }
     }
 
-    private interface Writer {
-        void write(OutputStream out) throws IOException;
-    }
-
-    private static void writeAtomically(Path target, Writer writer) throws IOException {
-        Path temporary = target.resolveSibling(target.getFileName() + ".tmp");
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temporary))) {
-            writer.write(out);
-        }
-        Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
-    }
 }

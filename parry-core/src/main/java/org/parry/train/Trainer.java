@@ -10,10 +10,8 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,6 +24,7 @@ import java.util.function.Predicate;
 import org.parry.data.Batch;
 import org.parry.engine.Backward;
 import org.parry.data.ImageDataset;
+import org.parry.io.AtomicFiles;
 import org.parry.model.BlockClassifier;
 import org.parry.model.SavedModel;
 import org.parry.train.TrainingObjective.StepLoss;
@@ -147,10 +146,7 @@ public final class Trainer {
             statistics.put(RobustnessMonitor.COLLAPSED, 1.0);
             statistics.put(RobustnessMonitor.RESTORED_EPOCH, (double) bestEpoch.epoch());
         } else if (Double.isNaN(bestPgd) || reading.get(RobustnessMonitor.PGD) > bestPgd) {
-            Files.createDirectories(best.getParent());
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(best))) {
-                model.block().saveParameters(new DataOutputStream(out));
-            }
+            AtomicFiles.write(best, out -> model.block().saveParameters(new DataOutputStream(out)));
         }
         return new EpochMetrics(metrics.epoch(), metrics.loss(), metrics.accuracy(),
                 metrics.learningRate(), metrics.seconds(), metrics.imagesPerSecond(), statistics);

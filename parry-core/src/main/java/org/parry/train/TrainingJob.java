@@ -55,6 +55,41 @@ public record TrainingJob(String architecture, ArchitectureOptions options, Imag
     }
 
     /**
+     * Checks, before any work, that a job may write into {@code output}: a directory holding a
+     * trained model or an unfinished training is replaced only when {@code overwrite} says so,
+     * and continued only when {@code resume} says so; {@code resume} needs a checkpoint.
+     *
+     * @throws IllegalArgumentException naming the directory, what it holds and the choices
+     */
+    public static void checkOutput(Path output, boolean resume, boolean overwrite)
+            throws IOException {
+        if (resume && overwrite) {
+            throw new IllegalArgumentException("--resume continues the training in " + output
+                    + " and --overwrite replaces it; choose one");
+        }
+        Path checkpoints = output.resolve(CHECKPOINT_DIRECTORY);
+        if (resume) {
+            if (!Checkpoint.exists(checkpoints)) {
+                throw new IllegalArgumentException("--resume: " + checkpoints + " holds no"
+                        + " checkpoint to continue from; run without --resume to start a new"
+                        + " training");
+            }
+            return;
+        }
+        if (overwrite) {
+            return;
+        }
+        if (Checkpoint.exists(checkpoints) || SavedModel.isSavedModel(output)) {
+            String holds = SavedModel.isSavedModel(output) ? "a trained model ("
+                    + SavedModel.CARD_FILE + ")" : "an unfinished training (checkpoint after epoch "
+                    + Checkpoint.read(checkpoints).epochsCompleted() + ")";
+            throw new IllegalArgumentException("--out " + output + " holds " + holds + "; pass"
+                    + " --resume to continue it, --overwrite to replace it, or choose another"
+                    + " --out");
+        }
+    }
+
+    /**
      * Trains (resuming from the checkpoint if asked and present), evaluates and saves.
      *
      * @param evaluation told the number of test images done, for a progress bar

@@ -181,6 +181,41 @@ class IdxReaderTest {
         assertThat(allocated).isLessThan(4L << 20);
     }
 
+    /** {@code --n 10} on a gzip whose header promises 2.7 M images reads ten and stops. */
+    @Test
+    void aLimitReadsOnlyWhatItNeedsAndStopsEarly() throws Exception {
+        int promised = 2_700_000;
+        byte[] pixels = new byte[12 * 28 * 28];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (byte) (i / 784);
+        }
+        Path images = TestData.write(dir.resolve("images.gz"), TestData.gzip(
+                TestData.concat(TestData.header(IMAGES, promised, 28, 28), pixels)));
+        Path labels = TestData.write(dir.resolve("labels.gz"), TestData.gzip(TestData.concat(
+                TestData.header(LABELS, promised), new byte[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1})));
+        ImageDataset[] read = new ImageDataset[1];
+        long allocated = allocatedBy(() -> {
+            try {
+                read[0] = IdxReader.read(images, labels, "lying", TestData.names(10), 10);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertThat(allocated).isLessThan(16L << 20);
+        assertThat(read[0].size()).isEqualTo(10);
+        assertThat(read[0].labels()).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+        assertThat(read[0].image(9)[0]).isEqualTo(9 / 255f);
+
+        // More than the file holds: the header's promise is checked against what can be read.
+        assertThatThrownBy(() -> IdxReader.read(images, labels, "lying", TestData.names(10), 20))
+                .isInstanceOf(DatasetFormatException.class)
+                .hasMessageStartingWith(labels + ": ")
+                .hasMessageContaining("gzip stream is truncated")
+                .hasMessageContaining("2700000 labels");
+        assertThatThrownBy(() -> IdxReader.read(images, labels, "lying", TestData.names(10), 0))
+                .hasMessage("limit must be >= 1, got 0");
+    }
+
     @Test
     void bigPromiseInATinyGzipIsReadWithABoundedBuffer() throws Exception {
         // One million 28x28 images promised (784 MB), 1000 bytes present.

@@ -140,6 +140,33 @@ class ImageFolderReaderTest {
         }
     }
 
+    /** A 40000x40000 PNG header on a few bytes is refused from the header, before decoding. */
+    @Test
+    void aHugeDeclaredSizeIsRefusedBeforeDecoding() throws Exception {
+        save(grey(2, 2, 1), "a", "huge.png");
+        Path file = root.resolve("a/huge.png");
+        byte[] png = Files.readAllBytes(file);
+        // IHDR: length(4) "IHDR"(4) width(4) height(4) ... at offset 8; rewrite the sizes and CRC.
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(png);
+        bytes.putInt(16, 40_000).putInt(20, 40_000);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(png, 12, 4 + 13);
+        bytes.putInt(12 + 4 + 13, (int) crc.getValue());
+        Files.write(file, png);
+        long before = usedHeap();
+        assertThatThrownBy(() -> ImageFolderReader.read(root, 1, 2, 2))
+                .isInstanceOf(DatasetFormatException.class)
+                .hasMessageStartingWith(file + ": ")
+                .hasMessageContaining("image declares 40000x40000 = 1600000000 pixels")
+                .hasMessageContaining("refused before decoding");
+        assertThat(usedHeap() - before).isLessThan(64L << 20);
+    }
+
+    private static long usedHeap() {
+        Runtime runtime = Runtime.getRuntime();
+        return runtime.totalMemory() - runtime.freeMemory();
+    }
+
     @Test
     void skipsHiddenFiles() throws Exception {
         save(grey(2, 2, 1), "a", "x.png");
