@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.parry.engine.EngineFacts;
 import org.parry.engine.SelfTest;
+import org.parry.io.OutputPaths;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -28,8 +29,14 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Also write the facts and every check as JSON to this file.")
     Path json;
 
+    @Option(names = "--overwrite", description = "Replace an existing --json file.")
+    boolean overwrite;
+
     @Override
     public Integer call() throws Exception {
+        if (json != null) {
+            OutputPaths.checkFile("--json", json, overwrite);
+        }
         Map<String, Object> out = new LinkedHashMap<>(EngineFacts.describe());
         out.forEach((key, value) -> System.out.printf("%-11s %s%n", key + ":", value));
         SelfTest.Result result = SelfTest.run(true);

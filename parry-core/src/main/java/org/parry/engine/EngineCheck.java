@@ -3,15 +3,15 @@ package org.parry.engine;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.parry.Versions;
+import org.parry.io.AtomicFiles;
 
 /**
  * Whether this machine's engine can be trusted with gradients: the {@link SelfTest} verdict, run
@@ -76,6 +76,11 @@ public final class EngineCheck {
         }
     }
 
+    /** Replaces this process's verdict (null: compute it again), for tests of what a fault does. */
+    static synchronized void override(Verdict replacement) {
+        verdict = replacement;
+    }
+
     /** The verdict: from this process, else from the cache file, else by running the test. */
     public static synchronized Verdict verdict() {
         if (verdict == null) {
@@ -123,25 +128,20 @@ public final class EngineCheck {
         return Path.of(System.getProperty("user.home"), ".cache", "parry", "engine");
     }
 
-    private static java.util.Optional<Verdict> read(Path file) {
+    private static Optional<Verdict> read(Path file) {
         try {
             Verdict stored = JSON.readValue(file.toFile(), Verdict.class);
-            return java.util.Optional.of(new Verdict(stored.passed(), stored.worst(),
+            return Optional.of(new Verdict(stored.passed(), stored.worst(),
                     stored.failures(), stored.checks(), stored.seconds(), stored.key(), true));
         } catch (IOException | RuntimeException e) {
-            return java.util.Optional.empty(); // missing or unreadable: run the test again
+            return Optional.empty(); // missing or unreadable: run the test again
         }
     }
 
     /** Best effort: a read-only home only means the test runs again next time. */
     private static void write(Path file, Verdict v) {
         try {
-            Files.createDirectories(file.getParent());
-            Path temporary = Files.createTempFile(file.getParent(), file.getFileName().toString(),
-                    ".tmp");
-            JSON.writeValue(temporary.toFile(), v);
-            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.write(file, out -> JSON.writeValue(out, v));
         } catch (IOException | RuntimeException e) {
             // not cached
         }
