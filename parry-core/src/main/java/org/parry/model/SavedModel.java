@@ -189,7 +189,9 @@ public final class SavedModel {
             String what = cause instanceof IllegalArgumentException && cause.getMessage() != null
                     ? cause.getMessage()
                     : json.getOriginalMessage();
-            what = what == null ? json.getClass().getSimpleName() : what.strip().split("\\R")[0];
+            what = what == null ? json.getClass().getSimpleName() : what.strip().split("\\R")[0]
+                    .replaceAll("\\s*\\((start marker at )?\\[Source:[^\\]]*\\]\\)", "")
+                    .replaceAll("\\s*\\[Source:[^\\]]*\\]", "");
             com.fasterxml.jackson.core.JsonLocation where = json.getLocation();
             return where == null || where.getLineNr() < 1 ? what
                     : what + " at line " + where.getLineNr() + ", column " + where.getColumnNr();
