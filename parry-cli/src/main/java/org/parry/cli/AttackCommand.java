@@ -28,6 +28,7 @@ import org.parry.data.Split;
 import org.parry.io.NpzWriter;
 import org.parry.io.OutputPaths;
 import org.parry.model.Classifier;
+import org.parry.model.InputCheck;
 import org.parry.model.Models;
 import org.parry.model.NoGradientClassifier;
 import org.parry.norm.Norm;
@@ -162,6 +163,7 @@ final class AttackCommand implements Callable<Integer> {
                     ? NoGradientClassifier.of(loaded.name(), loaded.inputShape(), loaded.numClasses(),
                             loaded::logits)
                     : loaded;
+            InputCheck.requireCompatible(classifier, images);
             if (classifier.numClasses() != images.numClasses()) {
                 throw new IllegalArgumentException("model " + model + " has "
                         + classifier.numClasses() + " classes but " + images.name() + " has "

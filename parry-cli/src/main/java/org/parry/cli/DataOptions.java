@@ -15,8 +15,9 @@ final class DataOptions {
             description = "fashion-mnist, mnist, cifar10 or synthetic (default: ${DEFAULT-VALUE}).")
     String dataset;
 
-    @Option(names = "--data-dir", description = "Directory holding the data set's files "
-            + "(default: /usr/share/datasets/<name>, then a download cache).")
+    @Option(names = "--data-dir", description = "Directory holding the data set's files, for"
+            + " MNIST and Fashion-MNIST gzipped or not (default: /usr/share/datasets/<name>,"
+            + " then a download cache).")
     Path dataDir;
 
     @Option(names = "--n", description = "Use only the first N images of the split.")

@@ -11,6 +11,7 @@ import org.parry.engine.EngineFacts;
 import org.parry.data.ImageDataset;
 import org.parry.data.Split;
 import org.parry.model.Classifier;
+import org.parry.model.InputShapeException;
 import org.parry.model.ModelCard;
 import org.parry.model.Models;
 import org.parry.model.SavedModel;
@@ -37,7 +38,8 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Directory holding the data set's files.")
     Path dataDir;
 
-    @Option(names = "--input-shape", split = ",", description = "C,H,W of a TorchScript model's input (default: 1,28,28).")
+    @Option(names = "--input-shape", split = ",", description = "C,H,W of a TorchScript model's input (default: 1,28,28); the other commands"
+                    + " take the shape of their data set's images.")
     int[] inputShape = {1, 28, 28};
 
     @Option(names = "--json", description = "Write the description as JSON to this file.")
@@ -85,6 +87,9 @@ final class InfoCommand implements Callable<Integer> {
             info.put("kind", "TorchScript (white-box: gradients through the module)");
             info.put("input_shape", Arrays.toString(inputShape));
             info.put("classes", model.numClasses());
+        } catch (InputShapeException e) {
+            throw new InputShapeException(e.path(), e.inputShape(), e.getMessage()
+                    + "; give that shape with --input-shape C,H,W", e.getCause());
         }
         return info;
     }

@@ -99,7 +99,10 @@ public final class DataSets {
         }
     }
 
-    /** The IDX file names of {@code split}: images first, then labels. */
+    /**
+     * The IDX file names of {@code split}: images first, then labels, gzipped as published (a
+     * folder may hold them uncompressed instead, see {@link DatasetLocator#fileIn}).
+     */
     public static List<String> idxFiles(Split split) {
         String prefix = split == Split.TRAIN ? "train" : "t10k";
         return List.of(prefix + "-images-idx3-ubyte.gz", prefix + "-labels-idx1-ubyte.gz");
@@ -115,7 +118,12 @@ public final class DataSets {
             throws IOException {
         List<String> files = idxFiles(split);
         Path dir = locator.locate(source, files, dataDir);
+<<<<<<< HEAD
         return IdxReader.read(dir.resolve(files.get(0)), dir.resolve(files.get(1)), source.name(),
                 classNames, limit);
+=======
+        return IdxReader.read(DatasetLocator.fileIn(dir, files.get(0)),
+                DatasetLocator.fileIn(dir, files.get(1)), source.name(), classNames);
+>>>>>>> issue10-ts
     }
 }

@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
  *       never holds a partial or corrupt file.
  * </ol>
  *
+ * <p>In a user or system folder, a gzipped file ({@code t10k-images-idx3-ubyte.gz}) may also be
+ * there uncompressed ({@code t10k-images-idx3-ubyte}): see {@link #fileIn}.
+ *
  * <p>Files found in a user or system folder are not checksum-verified: Debian recompresses
  * Fashion-MNIST (its {@code .gz} files differ from the published ones, their content does not),
  * and the readers validate the structure of whatever they read.
@@ -49,6 +52,8 @@ public final class DatasetLocator {
     public static final String CACHE_ENV = "PARRY_CACHE";
 
     private static final Logger LOG = LoggerFactory.getLogger(DatasetLocator.class);
+
+    private static final String GZ = ".gz";
 
     private static final int CONNECT_TIMEOUT_MS = 30_000;
     private static final int READ_TIMEOUT_MS = 60_000;
@@ -172,13 +177,31 @@ public final class DatasetLocator {
         }
         throw new NoSuchFileException(dataDir.toString(), null,
                 "--data-dir lacks " + source.name() + " files " + missing(dataDir, files)
-                        + " (needed: " + files + "); " + there);
+                        + " (needed: " + files + (files.stream().anyMatch(f -> f.endsWith(GZ))
+                                ? ", gzipped or not" : "") + "); " + there);
+    }
+
+    /**
+     * The file {@code name} of a data set in {@code dir}: {@code dir/name} if it is there; for a
+     * gzipped file ({@code name} ending in {@code .gz}) that is not, its uncompressed form {@code
+     * dir/name-without-.gz} if that is there (people often gunzip MNIST); else {@code dir/name}.
+     * The readers accept both forms.
+     */
+    public static Path fileIn(Path dir, String name) {
+        Path file = dir.resolve(name);
+        if (!Files.isRegularFile(file) && name.endsWith(GZ)) {
+            Path raw = dir.resolve(name.substring(0, name.length() - GZ.length()));
+            if (Files.isRegularFile(raw)) {
+                return raw;
+            }
+        }
+        return file;
     }
 
     private static List<String> missing(Path dir, List<String> files) {
         List<String> missing = new ArrayList<>();
         for (String file : files) {
-            if (!Files.isRegularFile(dir.resolve(file))) {
+            if (!Files.isRegularFile(fileIn(dir, file))) {
                 missing.add(file);
             }
         }

@@ -7,6 +7,7 @@ import java.util.function.IntConsumer;
 import org.parry.data.Batch;
 import org.parry.data.ImageDataset;
 import org.parry.model.Classifier;
+import org.parry.model.InputCheck;
 
 /**
  * Counts of (true class, predicted class) pairs over a data set: clean accuracy, per-class
@@ -24,10 +25,7 @@ public record ConfusionMatrix(List<String> classNames, long[][] counts) {
      */
     public static ConfusionMatrix measure(Classifier model, ImageDataset data, int batchSize,
             IntConsumer progress) {
-        if (data.numClasses() > model.numClasses()) {
-            throw new IllegalArgumentException("data set '" + data.name() + "' has "
-                    + data.numClasses() + " classes but the model predicts " + model.numClasses());
-        }
+        InputCheck.requireCompatible(model, data);
         long[][] counts = new long[data.numClasses()][model.numClasses()];
         int done = 0;
         try (NDManager manager = NDManager.newBaseManager()) {

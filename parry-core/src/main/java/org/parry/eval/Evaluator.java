@@ -16,6 +16,7 @@ import org.parry.criterion.Misclassification;
 import org.parry.data.Batch;
 import org.parry.data.ImageDataset;
 import org.parry.model.Classifier;
+import org.parry.model.InputCheck;
 
 /**
  * Runs an evaluation protocol (Croce and Hein, ICML 2020): at each ε, the suite's attacks in order,
@@ -52,11 +53,7 @@ public final class Evaluator {
      */
     public Run run(Classifier model, ImageDataset data, Path directory, boolean resume)
             throws IOException {
-        if (!data.imageShape().equals(model.inputShape())) {
-            throw new IllegalArgumentException("data set '" + data.name() + "' has images of shape "
-                    + data.imageShape() + " but model '" + model.name() + "' expects "
-                    + model.inputShape());
-        }
+        InputCheck.requireCompatible(model, data);
         int[] labels = data.labels();
         int[] clean = predict(model, data);
         List<EpsilonResult> results = new ArrayList<>();

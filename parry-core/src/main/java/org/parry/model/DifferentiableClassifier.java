@@ -1,5 +1,6 @@
 package org.parry.model;
 
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -67,8 +68,29 @@ public abstract class DifferentiableClassifier implements Classifier {
         try (NDManager scope = caller.newSubManager()) {
             scope.tempAttachAll(x);
             NDArray logits = forward(x, false);
+            InputCheck.requireFiniteLogits(this, logits);
             logits.attach(caller);
             return logits;
+        }
+    }
+
+    /**
+     * Backpropagates, turning PyTorch's complaint about an output without a gradient into what it
+     * means for the user: the model's output does not depend on its input differentiably.
+     */
+    private void backward(GradientCollector collector, NDArray loss) {
+        try {
+            Backward.run(collector, loss);
+        } catch (EngineException e) {
+            String message = String.valueOf(e.getMessage());
+            if (!message.contains("does not require grad")) {
+                throw e;
+            }
+            throw new IllegalStateException("model '" + name + "' gives no input gradient: its"
+                    + " output does not depend on its input through a differentiable path (it is"
+                    + " computed under torch.no_grad(), detached, or from integer operations);"
+                    + " use a black-box attack such as square, or export the model without"
+                    + " no_grad()/detach()", e);
         }
     }
 
@@ -85,8 +107,9 @@ public abstract class DifferentiableClassifier implements Classifier {
             NDArray perSample;
             try (GradientCollector collector = Backward.collector()) {
                 logits = forward(leaf, true);
+                InputCheck.requireFiniteLogits(this, logits.stopGradient());
                 perSample = loss.perSample(logits, labels);
-                Backward.run(collector, perSample.sum());
+                backward(collector, perSample.sum());
             }
             LossGradient result = new LossGradient(
                     logits.stopGradient(), perSample.stopGradient(), leaf.getGradient().duplicate());

@@ -1,8 +1,10 @@
 package org.parry.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.parry.data.ImageDataset;
 
 /** Validates what a user hands to a classifier, with messages that say what to change. */
 public final class InputCheck {
@@ -38,6 +40,59 @@ public final class InputCheck {
             throw new IllegalArgumentException(
                     "labels must have shape (" + n + ") to match the batch, got " + labels.getShape());
         }
+    }
+
+    /**
+     * Checks, before any work, that a model can be scored on a data set: its images have the
+     * model's input shape and every class of the data is one the model predicts.
+     *
+     * @throws IllegalArgumentException naming the data set, the model and both shapes or class
+     *     counts
+     */
+    public static void requireCompatible(Classifier model, ImageDataset data) {
+        if (!data.imageShape().equals(model.inputShape())) {
+            throw new IllegalArgumentException("data set '" + data.name() + "' has images of shape ("
+                    + join(data.imageShape()) + ") but model '" + model.name() + "' expects ("
+                    + join(model.inputShape()) + "); use the data set the model was trained for");
+        }
+        if (data.numClasses() > model.numClasses()) {
+            int maxLabel = java.util.Arrays.stream(data.labels()).max().orElse(0);
+            throw new IllegalArgumentException("data set '" + data.name() + "' has "
+                    + data.numClasses() + " classes (labels up to " + maxLabel + ") but model '"
+                    + model.name() + "' has " + model.numClasses() + " classes (0 to "
+                    + (model.numClasses() - 1) + "); use the data set the model was trained for");
+        }
+    }
+
+    /**
+     * Checks that a model's logits are all finite, at the cost of one reduction on the batch (the
+     * rows are counted only when the sum is not finite). An argmax over NaN logits is a prediction
+     * nonetheless, so without this check a broken model gets an accuracy instead of an error.
+     *
+     * @param logits [N, K] logits the model returned, without gradient bookkeeping
+     * @throws IllegalStateException naming the model and how many of the N rows are not finite
+     */
+    public static void requireFiniteLogits(Classifier model, NDArray logits) {
+        long rows = 0;
+        try (NDManager scope = logits.getManager().newSubManager()) {
+            scope.tempAttachAll(logits);
+            if (Double.isFinite(logits.sum().toType(DataType.FLOAT64, false).getDouble())) {
+                return;
+            }
+            float[] badPerRow = logits.isNaN().logicalOr(logits.isInfinite())
+                    .toType(DataType.FLOAT32, false).sum(new int[] {1}).toFloatArray();
+            for (float bad : badPerRow) {
+                rows += bad > 0 ? 1 : 0;
+            }
+        }
+        if (rows == 0) {
+            return; // finite logits whose sum overflowed
+        }
+        throw new IllegalStateException("model '" + model.name() + "' returned non-finite logits"
+                + " (NaN or infinity) for " + rows + " of " + logits.getShape().get(0)
+                + " inputs in a batch; its predictions would be meaningless: check the model for"
+                + " a division by zero, a log of a non-positive number or overflowing weights,"
+                + " and export it again");
     }
 
     private static String join(Shape shape) {

@@ -121,6 +121,7 @@ public final class NoGradientClassifier implements Classifier {
                     + " shape " + (result == null ? "null" : result.getShape())
                     + ", expected " + expected);
         }
+        InputCheck.requireFiniteLogits(this, result);
         return result;
     }
 

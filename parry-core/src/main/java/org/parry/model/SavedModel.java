@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import org.parry.io.AtomicFiles;
 import org.parry.model.zoo.ModelZoo;
@@ -45,9 +46,17 @@ public final class SavedModel {
         return JSON;
     }
 
-    /** Whether {@code path} looks like a saved Parry model (a directory with a card, or a card). */
+    /**
+     * Whether {@code path} is a saved Parry model: a directory holding {@value #CARD_FILE}, or a
+     * JSON file (a card under another name). Any other file (a TorchScript {@code .pt}, for one)
+     * is not, whatever it holds: the file name decides, never an attempt to parse.
+     */
     public static boolean isSavedModel(Path path) {
-        return Files.isRegularFile(cardPath(path));
+        if (Files.isDirectory(path)) {
+            return Files.isRegularFile(path.resolve(CARD_FILE));
+        }
+        return Files.isRegularFile(path)
+                && path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json");
     }
 
     /**
@@ -98,7 +107,9 @@ public final class SavedModel {
             }
             return read;
         } catch (com.fasterxml.jackson.core.JacksonException | IllegalArgumentException e) {
-            throw new IOException(card + ": not a valid Parry model card: " + e.getMessage(), e);
+            throw new ModelLoadException(card, card + ": not a valid Parry model card ("
+                    + cardProblem(e) + "); the file is damaged or was not written by Parry:"
+                    + " restore it from the model's backup or train the model again", e);
         }
     }
 
@@ -156,6 +167,26 @@ public final class SavedModel {
     private static Block build(ModelCard card) {
         return ModelZoo.build(card.architecture(), card.shape(), card.numClasses(), card.options(),
                 card.normalization());
+    }
+
+    /**
+     * What is wrong with a card, in one line: the parser's own message without its source excerpt,
+     * at the line and column where it stopped; or the reason a value was refused.
+     */
+    private static String cardProblem(Exception e) {
+        if (e instanceof com.fasterxml.jackson.core.JacksonException json) {
+            Throwable cause = json.getCause();
+            String what = cause instanceof IllegalArgumentException && cause.getMessage() != null
+                    ? cause.getMessage()
+                    : json.getOriginalMessage();
+            what = what == null ? json.getClass().getSimpleName() : what.strip().split("\\R")[0]
+                    .replaceAll("\\s*\\((start marker at )?\\[Source:[^\\]]*\\]\\)", "")
+                    .replaceAll("\\s*\\[Source:[^\\]]*\\]", "");
+            com.fasterxml.jackson.core.JsonLocation where = json.getLocation();
+            return where == null || where.getLineNr() < 1 ? what
+                    : what + " at line " + where.getLineNr() + ", column " + where.getColumnNr();
+        }
+        return e.getMessage();
     }
 
     private static Path cardPath(Path path) {

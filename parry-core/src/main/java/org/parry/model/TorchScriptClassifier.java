@@ -74,7 +74,7 @@ public final class TorchScriptClassifier extends DifferentiableClassifier {
                     + " torch.jit.script(model.eval()).save(path) or"
                     + " torch.jit.trace(model.eval(), example_input).save(path)";
     private static final String SHAPE_HINT =
-            "set --input-shape to the (C, H, W) the model was trained on"
+            "give it inputs of the (C, H, W) it was trained on"
                     + " (for example 1,28,28 for MNIST or 3,32,32 for CIFAR-10)";
     private static final int PROBE_BATCH = 2;
 
@@ -235,9 +235,7 @@ public final class TorchScriptClassifier extends DifferentiableClassifier {
             // (DJL.md item 1). mapLocation: tensors saved from a GPU are loaded on the CPU.
             model.load(file, null, Map.of("trainParam", "true", "mapLocation", "true"));
         } catch (Exception e) {
-            throw new ModelLoadException(file, file + " is not a TorchScript model (PyTorch: "
-                    + engineMessage(e) + "). A file written by torch.save(model) or"
-                    + " torch.save(model.state_dict()) is not TorchScript. " + EXPORT_HINT, e);
+            throw new ModelLoadException(file, file + ": " + whyNotTorchScript(file, e), e);
         }
         Block block = model.getBlock();
         if (!(block instanceof PtSymbolBlock)) {
@@ -246,6 +244,51 @@ public final class TorchScriptClassifier extends DifferentiableClassifier {
                     + EXPORT_HINT);
         }
         return (PtSymbolBlock) block;
+    }
+
+    /**
+     * Why a file that PyTorch refused is not TorchScript, and what to do, from its bytes: a
+     * TorchScript file is a zip archive holding the module's code; {@code torch.save} writes a zip
+     * with weights but no code (or, before PyTorch 1.6, a bare pickle); a copy cut short is a zip
+     * whose directory, at the end, is missing.
+     */
+    private static String whyNotTorchScript(Path file, Exception e) {
+        byte[] head;
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(4);
+        } catch (java.io.IOException io) {
+            return "cannot read the file (" + io.getMessage() + "); check its permissions";
+        }
+        if (head.length == 0) {
+            return "the file is empty; export the model again. " + EXPORT_HINT;
+        }
+        boolean zip = head.length == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3
+                && head[3] == 4;
+        if (!zip) {
+            if ((head[0] & 0xff) == 0x80) {
+                return "not TorchScript but a Python pickle (a file written by torch.save with"
+                        + " the legacy format), which only Python can read. " + EXPORT_HINT;
+            }
+            return "not a TorchScript file: TorchScript files are zip archives (they start with"
+                    + " 'PK'), this one starts with the bytes "
+                    + java.util.HexFormat.ofDelimiter(" ").formatHex(head)
+                    + ". Check that the path names the exported model. " + EXPORT_HINT;
+        }
+        boolean hasCode = false;
+        try (java.util.zip.ZipFile archive = new java.util.zip.ZipFile(file.toFile())) {
+            hasCode = archive.stream().anyMatch(entry -> entry.getName().contains("/code/"));
+        } catch (java.io.IOException io) {
+            return "the file is truncated or corrupt: it starts like a TorchScript zip archive"
+                    + " but its directory cannot be read (" + io.getMessage() + "). Copy it"
+                    + " again, or export the model again";
+        }
+        if (!hasCode) {
+            return "not TorchScript but a file written by torch.save (a state dict or a pickled"
+                    + " module: weights without the model's code). " + EXPORT_HINT;
+        }
+        return "PyTorch cannot load this TorchScript file (" + engineMessage(e) + "); it may"
+                + " come from a newer PyTorch than Parry's libtorch, or be damaged. "
+                + EXPORT_HINT;
     }
 
     /** The data type of the model's weights, which inputs are cast to; float32 without weights. */
@@ -268,10 +311,10 @@ public final class TorchScriptClassifier extends DifferentiableClassifier {
             try {
                 outputs = block.forward(new ParameterStore(scope, false), new NDList(zeros), true);
             } catch (EngineException e) {
-                throw new ModelLoadException(file, "TorchScript model " + file
-                        + " failed on an input of shape " + inputShape + " (a batch of shape "
-                        + batch + "): " + engineMessage(e) + ". The input shape is probably"
-                        + " wrong: " + SHAPE_HINT, e);
+                throw new InputShapeException(file, inputShape, "TorchScript model " + file
+                        + " failed on inputs of shape " + inputShape + " (a batch of shape "
+                        + batch + "): " + engineMessage(e) + ". The model probably expects"
+                        + " another input shape: " + SHAPE_HINT, e);
             } catch (RuntimeException e) {
                 throw new ModelLoadException(file, "TorchScript model " + file + " ran on a batch"
                         + " of shape " + batch + " but its output could not be read as tensors ("
@@ -279,6 +322,9 @@ public final class TorchScriptClassifier extends DifferentiableClassifier {
                         + " tensor of logits", e);
             }
             String problem = logitsProblem(outputs, batch, -1);
+            if (problem == null) {
+                problem = probabilitiesProblem(outputs.get(0));
+            }
             if (problem != null) {
                 throw new ModelLoadException(file, "TorchScript model " + file + " " + problem);
             }
@@ -318,6 +364,34 @@ public final class TorchScriptClassifier extends DifferentiableClassifier {
                     + fix;
         }
         return null;
+    }
+
+    /**
+     * Why {@code output} looks like probabilities rather than logits (every value in [0, 1] and
+     * every row summing to 1), or null. Attacks need logits: cross-entropy on probabilities is
+     * flat where the model is confident, so gradient attacks see almost no gradient and report a
+     * robustness the model does not have. Logits of a real model on the probe input (zeros) are
+     * not a probability vector except by an accident of measure zero.
+     */
+    private static String probabilitiesProblem(NDArray output) {
+        float[] values = output.toType(DataType.FLOAT32, false).toFloatArray();
+        int k = Math.toIntExact(output.getShape().get(1));
+        for (int row = 0; row < values.length / k; row++) {
+            double sum = 0;
+            for (int j = 0; j < k; j++) {
+                float v = values[row * k + j];
+                if (!(v >= 0f && v <= 1f)) {
+                    return null;
+                }
+                sum += v;
+            }
+            if (Math.abs(sum - 1) > 1e-4) {
+                return null;
+            }
+        }
+        return "returns probabilities (every output row is in [0, 1] and sums to 1), not logits;"
+                + " attacks need the logits: remove the final softmax (or return the layer before"
+                + " it) and export the model again";
     }
 
     /**

@@ -69,6 +69,29 @@ class DataSetsTest {
                 .hasMessageContaining("t10k-images-idx3-ubyte.gz");
     }
 
+    /** A folder of gunzipped MNIST files (t10k-images-idx3-ubyte, ...) reads like the .gz one. */
+    @Test
+    void loadsUncompressedIdxFilesFromADataDir() throws Exception {
+        Path gzipped = Files.createDirectories(tmp.resolve("gz"));
+        Path raw = Files.createDirectories(tmp.resolve("raw"));
+        ImageDataset data = TestData.random(7, 1, 28, 28, 10, 3);
+        List<String> files = DataSets.idxFiles(Split.TEST);
+        IdxWriter.write(data, gzipped.resolve(files.get(0)), gzipped.resolve(files.get(1)), true);
+        IdxWriter.write(data, raw.resolve(files.get(0).replace(".gz", "")),
+                raw.resolve(files.get(1).replace(".gz", "")), false);
+        assertThat(Files.readAllBytes(raw.resolve("t10k-images-idx3-ubyte")))
+                .as("really uncompressed").startsWith(0, 0, 8, 3);
+
+        ImageDataset fromGz = DataSets.load("mnist", gzipped, Split.TEST, isolated());
+        ImageDataset fromRaw = DataSets.load("mnist", raw, Split.TEST, isolated());
+        assertThat(fromRaw.size()).isEqualTo(7);
+        assertThat(fromRaw.labels()).isEqualTo(data.labels());
+        assertThat(fromRaw.sha256()).isEqualTo(data.sha256()).isEqualTo(fromGz.sha256());
+        assertThatThrownBy(() -> DataSets.load("mnist", raw, Split.TRAIN, isolated()))
+                .hasMessageContaining("train-images-idx3-ubyte.gz")
+                .hasMessageContaining("gzipped or not");
+    }
+
     @Test
     void loadsCifar10FromADataDir() throws Exception {
         Path dataDir = Files.createDirectories(tmp.resolve("cifar-10-batches-bin"));
