@@ -118,12 +118,7 @@ public final class DataSets {
             throws IOException {
         List<String> files = idxFiles(split);
         Path dir = locator.locate(source, files, dataDir);
-<<<<<<< HEAD
-        return IdxReader.read(dir.resolve(files.get(0)), dir.resolve(files.get(1)), source.name(),
-                classNames, limit);
-=======
         return IdxReader.read(DatasetLocator.fileIn(dir, files.get(0)),
-                DatasetLocator.fileIn(dir, files.get(1)), source.name(), classNames);
->>>>>>> issue10-ts
+                DatasetLocator.fileIn(dir, files.get(1)), source.name(), classNames, limit);
     }
 }
