@@ -16,22 +16,26 @@ class DoctorCommandTest {
     @Test
     void printsTheEngineAndPassesTheSelfTest(@TempDir Path dir) throws IOException {
         Path json = dir.resolve("doctor.json");
-        CliTest.Run run = parry("doctor", "--onednn-backward", "--json", json.toString());
+        CliTest.Run run = parry("doctor", "--json", json.toString());
 
         assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
         assertThat(run.out()).contains("libtorch:", "onednn:", "cpu:", "threads:", "self_test:",
-                "self-test, as Parry computes gradients: PASS",
+                "libtorch's default kernels (oneDNN in forward and backward passes)",
+                "backward passes bypassing oneDNN (libtorch's own kernels): PASS",
                 "conv 1->6 28x28 k5 s1 p0 N=16 input gradient, float32 vs float64",
-                "oneDNN's own backward (bypassed by Parry)");
+                "Parry computes gradients here", ": PASS");
         assertThat(run.err()).doesNotContain("NNPACK", "CUDA");
         JsonNode doctor = SavedModel.json().readTree(json.toFile());
         assertThat(doctor.get("libtorch").asText()).isEqualTo("2.7.1");
-        assertThat(doctor.get("checks")).hasSize(38);
-        for (JsonNode check : doctor.get("checks")) {
+        assertThat(doctor.get("passed").asBoolean()).isTrue();
+        assertThat(doctor.get("checks_default")).hasSize(38);
+        JsonNode used = doctor.get("parry_computes_gradients").asText().startsWith("bypassing")
+                ? doctor.get("checks_bypass") : doctor.get("checks_default");
+        assertThat(used).hasSize(38);
+        for (JsonNode check : used) {
             assertThat(check.get("passed").asBoolean()).as(check.toString()).isTrue();
             assertThat(check.get("error").asDouble()).isLessThan(check.get("limit").asDouble());
         }
-        assertThat(doctor.get("onednn_backward_checks")).hasSize(38);
     }
 
     @Test

@@ -5,21 +5,23 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.training.GradientCollector;
 
 /**
- * The one place where Parry runs a backward pass. It runs with oneDNN switched off, so that every
- * convolution's gradient comes from libtorch's own kernels (im2col + GEMM); the forward pass keeps
- * oneDNN.
+ * The one place where Parry runs a backward pass. On a machine where oneDNN's own backward fails
+ * the engine self-test ({@link EngineCheck}), it runs with oneDNN switched off, so that every
+ * convolution's gradient comes from libtorch's own kernels (im2col + GEMM) while forward passes
+ * keep oneDNN; elsewhere it runs as libtorch chooses.
  *
  * <p>Why: on an AMD EPYC (family 26, AVX-512), oneDNN 3.7.1 in libtorch 2.7.1 returns wrong
  * float32 {@code backward_data} results for every convolution whose output channels are not a
- * multiple of the ISA's channel block (16 under AVX-512, 8 under AVX2): 1&rarr;6 channels on
- * 28&times;28 inputs (LeNet-5's first layer) gave input gradients 8&ndash;18% off the float64 ones,
+ * multiple of its channel block (16 under AVX-512, 8 under AVX2): 1&rarr;6 channels on
+ * 28&times;28 inputs (LeNet-5's first layer) gave input gradients 8&ndash;25% off the float64 ones,
  * NaN at times, and a different answer from call to call, while the forward pass was right to
  * 1e-7. Capping oneDNN's ISA at AVX2 did not help; its plain-layout GEMM path and libtorch's own
  * kernels were right. PyTorch selects a convolution's backend again in its backward, so turning
  * oneDNN off only for the backward fixes every gradient, of Parry's models and of TorchScript
- * files alike, and measured here it costs nothing (small CNN, batch 128: 1,490&ndash;1,940
- * images/s fwd+bwd against 1,180&ndash;1,700 with oneDNN's backward). The engine self-test
- * ({@link SelfTest}) checks the result on every machine.
+ * files alike. For input gradients (attacks) it costs nothing measurable (small CNN, batch 128:
+ * 1,490&ndash;1,940 images/s fwd+bwd against 1,180&ndash;1,700 with oneDNN's backward); weight
+ * gradients (training) are slower on libtorch's kernels, which is why machines whose oneDNN is
+ * right keep it (docs/engine.md has the numbers).
  */
 public final class Backward {
 
@@ -38,14 +40,15 @@ public final class Backward {
     }
 
     /**
-     * {@code collector.backward(loss)} with oneDNN off for its duration.
+     * {@code collector.backward(loss)}, with oneDNN off for its duration on a machine where
+     * oneDNN's own backward failed the engine self-test.
      *
      * @param collector the open gradient collector that recorded the forward pass (from {@link
      *     #collector()})
      * @param loss a scalar to differentiate
      */
     public static void run(GradientCollector collector, NDArray loss) {
-        raw(collector, loss, true);
+        raw(collector, loss, EngineCheck.bypassOneDnn());
     }
 
     /**

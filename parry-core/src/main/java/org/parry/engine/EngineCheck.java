@@ -8,6 +8,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.parry.Versions;
@@ -31,21 +32,32 @@ public final class EngineCheck {
     /**
      * The verdict on this machine.
      *
-     * @param passed whether every check passed
+     * @param passed whether every check passed, the way Parry computes gradients here
+     * @param bypassOneDnn whether backward passes bypass oneDNN here (because oneDNN's own
+     *     backward failed the test)
      * @param worst the check nearest to failing (or the worst failure), in words with its error
      * @param failures how many checks failed
      * @param checks how many checks ran
+     * @param oneDnnFailure when bypassed, the worst failure of oneDNN's own backward; else null
      * @param seconds how long the test took when it ran
      * @param key the machine and engine key
      * @param cached whether the verdict came from the cache file
      */
-    public record Verdict(boolean passed, String worst, int failures, int checks, double seconds,
-            String key, boolean cached) {
+    public record Verdict(boolean passed, boolean bypassOneDnn, String worst, int failures,
+            int checks, String oneDnnFailure, double seconds, String key, boolean cached) {
 
         /** One line for logs and reports. */
         public String summary() {
             return (passed ? "passed" : "FAILED") + " (" + (checks - failures) + "/" + checks
-                    + " checks; worst: " + worst + ")" + (cached ? ", cached" : "");
+                    + " checks; worst: " + worst + ")"
+                    + (bypassOneDnn ? "; backward passes bypass oneDNN, whose own failed here ("
+                            + oneDnnFailure + ")" : "")
+                    + (cached ? ", cached" : "");
+        }
+
+        Verdict asCached() {
+            return new Verdict(passed, bypassOneDnn, worst, failures, checks, oneDnnFailure,
+                    seconds, key, true);
         }
     }
 
@@ -76,6 +88,11 @@ public final class EngineCheck {
         }
     }
 
+    /** Whether backward passes bypass oneDNN on this machine (computes the verdict if needed). */
+    public static boolean bypassOneDnn() {
+        return verdict().bypassOneDnn();
+    }
+
     /** Replaces this process's verdict (null: compute it again), for tests of what a fault does. */
     static synchronized void override(Verdict replacement) {
         verdict = replacement;
@@ -87,7 +104,7 @@ public final class EngineCheck {
             String key = key();
             Path file = cacheDirectory().resolve(key + ".json");
             verdict = read(file).orElseGet(() -> {
-                Verdict fresh = of(SelfTest.run(true), key, false);
+                Verdict fresh = measure(key);
                 write(file, fresh);
                 return fresh;
             });
@@ -95,12 +112,38 @@ public final class EngineCheck {
         return verdict;
     }
 
-    /** The verdict of a test run here and now. */
-    public static Verdict of(SelfTest.Result result, String key, boolean cached) {
-        SelfTest.Check worst = result.worst();
-        return new Verdict(result.passed(), String.format("%s: %.3g, limit %.0e", worst.name(),
-                worst.error(), worst.limit()), result.failures().size(), result.checks().size(),
-                result.seconds(), key, cached);
+    /**
+     * Runs the test on libtorch's default kernels; if they fail and oneDNN can be switched off,
+     * runs it again with backward passes bypassing oneDNN, and keeps that way if it passes. So a
+     * machine whose kernels are right keeps oneDNN's speed, and one whose oneDNN backward is
+     * wrong gets right gradients (training there is slower: libtorch's own weight-gradient
+     * kernels are).
+     */
+    private static Verdict measure(String key) {
+        SelfTest.Result native_ = SelfTest.run(false);
+        if (native_.passed() || TorchContext.instance().isEmpty()) {
+            return of(native_, null, key);
+        }
+        return of(SelfTest.run(true), native_, key);
+    }
+
+    /**
+     * The verdict of test runs made here and now.
+     *
+     * @param used the run as Parry computes gradients
+     * @param oneDnn the failed run on oneDNN's own backward when {@code used} bypasses it, else
+     *     null
+     */
+    public static Verdict of(SelfTest.Result used, SelfTest.Result oneDnn, String key) {
+        return new Verdict(used.passed(), used.bypassOneDnn(), describe(used.worst()),
+                used.failures().size(), used.checks().size(),
+                oneDnn == null ? null : describe(oneDnn.worst()),
+                used.seconds() + (oneDnn == null ? 0 : oneDnn.seconds()), key, false);
+    }
+
+    private static String describe(SelfTest.Check check) {
+        return String.format(Locale.ROOT, "%s: %.3g, limit %.0e", check.name(), check.error(),
+                check.limit());
     }
 
     /** The machine and engine key: a hash of the CPU, the architecture and the versions. */
@@ -113,7 +156,7 @@ public final class EngineCheck {
         facts.put("parry", Versions.parry());
         facts.put("djl", Versions.djl());
         facts.put("pytorch", Versions.pytorch());
-        facts.put("bypass", Boolean.toString(TorchContext.instance().isPresent()));
+        facts.put("switchable", Boolean.toString(TorchContext.instance().isPresent()));
         facts.put("test", Integer.toString(SelfTest.REVISION));
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256")
@@ -130,9 +173,7 @@ public final class EngineCheck {
 
     private static Optional<Verdict> read(Path file) {
         try {
-            Verdict stored = JSON.readValue(file.toFile(), Verdict.class);
-            return Optional.of(new Verdict(stored.passed(), stored.worst(),
-                    stored.failures(), stored.checks(), stored.seconds(), stored.key(), true));
+            return Optional.of(JSON.readValue(file.toFile(), Verdict.class).asCached());
         } catch (IOException | RuntimeException e) {
             return Optional.empty(); // missing or unreadable: run the test again
         }

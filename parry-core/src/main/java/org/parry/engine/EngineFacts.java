@@ -29,10 +29,12 @@ public final class EngineFacts {
                 + " cores");
         facts.put("vector_isa", CpuInfo.vectorIsa());
         facts.put("threads", torch == null ? "unknown" : torch.threads() + " intra-op");
-        facts.put("backward", torch == null
-                ? "as libtorch chooses (its context is not reachable here)"
-                : "libtorch's own kernels (oneDNN bypassed in backward passes; forward uses oneDNN)");
-        facts.put("self_test", EngineCheck.verdict().summary());
+        EngineCheck.Verdict verdict = EngineCheck.verdict();
+        facts.put("backward", verdict.bypassOneDnn()
+                ? "libtorch's own kernels (oneDNN's backward failed the self-test here; forward"
+                        + " passes keep oneDNN)"
+                : "libtorch's default kernels (oneDNN)");
+        facts.put("self_test", verdict.summary());
         return facts;
     }
 }

@@ -27,7 +27,7 @@ class EngineCheckTest {
         SelfTest.Check wrong = new SelfTest.Check("conv 1->6 input gradient", 0.15,
                 SelfTest.FLOAT32_LIMIT);
         EngineCheck.override(EngineCheck.of(
-                new SelfTest.Result(java.util.List.of(wrong), true, 0.5), "test", false));
+                new SelfTest.Result(java.util.List.of(wrong), true, 0.5), null, "test"));
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray x = manager.randomUniform(0f, 1f, new Shape(2).addAll(model.inputShape()));
             NDArray y = manager.create(new int[] {1, 2});

@@ -29,8 +29,19 @@ class SelfTestTest {
         assertThat(notFinite.passed()).isFalse();
         assertThat(result.passed()).isFalse();
         assertThat(result.worst()).isEqualTo(notFinite);
-        EngineCheck.Verdict verdict = EngineCheck.of(result, "key", false);
+        EngineCheck.Verdict verdict = EngineCheck.of(result, null, "key");
         assertThat(verdict.summary()).startsWith("FAILED (1/3 checks; worst: NaN: NaN");
+    }
+
+    @Test
+    void theKernelsWithoutTheBypassAreRightOrTheVerdictBypassesThem() {
+        SelfTest.Result standard = SelfTest.run(false);
+        EngineCheck.Verdict verdict = EngineCheck.verdict();
+
+        assertThat(verdict.bypassOneDnn()).as(verdict.summary()).isEqualTo(!standard.passed());
+        if (verdict.bypassOneDnn()) {
+            assertThat(verdict.summary()).contains("bypass oneDNN, whose own failed here");
+        }
     }
 
     @Test

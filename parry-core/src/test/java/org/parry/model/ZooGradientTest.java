@@ -45,6 +45,41 @@ class ZooGradientTest {
         }
     }
 
+    /**
+     * The float32 input gradient, the one attacks use, agrees with the float64 one of the same
+     * weights. Float64 runs on different kernels (no oneDNN), so this catches a native float32
+     * kernel that is wrong on this machine: LeNet-5's first convolution (1 -> 6 channels) got
+     * gradients 15% off from oneDNN's backward on an AVX-512 AMD CPU.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "mlp, 1, 28, 0",
+        "small-cnn, 1, 28, 0",
+        "madry-cnn, 1, 28, 0",
+        "lenet5, 1, 28, 0",
+        "preact-resnet18, 3, 32, 8"
+    })
+    void float32GradientMatchesFloat64(String architecture, int channels, int size, int width) {
+        Shape inputShape = new Shape(channels, size, size);
+        try (BlockClassifier single = ZooModels.initialized(architecture, inputShape, 10, width, 7);
+                BlockClassifier twin = ZooModels.initialized(architecture, inputShape, 10, width, 7);
+                NDManager manager = NDManager.newBaseManager()) {
+            twin.block().cast(DataType.FLOAT64);
+            NDArray x = manager.randomUniform(0f, 1f, new Shape(16).addAll(inputShape));
+            NDArray y = manager.randomInteger(0, 10, new Shape(16), DataType.INT32);
+            NDArray reference = twin.lossGradient(x.toType(DataType.FLOAT64, false), y,
+                    CrossEntropyLoss.get()).gradient();
+            for (int call = 0; call < 2; call++) {
+                NDArray gradient = single.lossGradient(x, y, CrossEntropyLoss.get()).gradient()
+                        .toType(DataType.FLOAT64, false);
+                double error = gradient.sub(reference).norm().getDouble()
+                        / reference.norm().getDouble();
+                assertThat(error).as("%s float32 vs float64 input gradient, call %d",
+                        architecture, call).isLessThan(1e-4);
+            }
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({"small-cnn", "preact-resnet18"})
     void gradientCallsLeaveParametersAndLogitsUnchanged(String architecture) {
