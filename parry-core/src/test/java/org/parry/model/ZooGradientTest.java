@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -62,9 +63,16 @@ class ZooGradientTest {
     void float32GradientMatchesFloat64(String architecture, int channels, int size, int width) {
         Shape inputShape = new Shape(channels, size, size);
         try (BlockClassifier single = ZooModels.initialized(architecture, inputShape, 10, width, 7);
-                BlockClassifier twin = ZooModels.initialized(architecture, inputShape, 10, width, 7);
+                BlockClassifier twin = ZooModels.initialized(
+                        architecture, inputShape, 10, width, 7, DataType.FLOAT64);
                 NDManager manager = NDManager.newBaseManager()) {
-            twin.block().cast(DataType.FLOAT64);
+            var weights = single.block().getParameters().values();
+            var twinWeights = twin.block().getParameters().values();
+            assertThat(twinWeights).hasSameSizeAs(weights);
+            for (int i = 0; i < weights.size(); i++) {
+                twinWeights.get(i).getArray().set(new NDIndex("..."),
+                        weights.get(i).getArray().toType(DataType.FLOAT64, false));
+            }
             NDArray x = manager.randomUniform(0f, 1f, new Shape(16).addAll(inputShape));
             NDArray y = manager.randomInteger(0, 10, new Shape(16), DataType.INT32);
             NDArray reference = twin.lossGradient(x.toType(DataType.FLOAT64, false), y,
