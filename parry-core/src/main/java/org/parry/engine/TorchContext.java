@@ -2,12 +2,14 @@ package org.parry.engine;
 
 import ai.djl.engine.Engine;
 import com.sun.jna.Function;
+import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -30,6 +32,13 @@ import java.util.Optional;
 public final class TorchContext {
 
     private static final String LIBRARY = "libtorch_cpu.so";
+    /**
+     * dlopen flags: find the copy DJL loaded, never load another, and leave its symbols local
+     * (JNA's default, RTLD_GLOBAL, would put libtorch's symbols in front of every library
+     * resolved later).
+     */
+    private static final int RTLD_LAZY = 0x1;
+    private static final int RTLD_NOLOAD = 0x4;
     private static final Optional<TorchContext> INSTANCE = locate();
 
     private final Pointer context;
@@ -96,7 +105,8 @@ public final class TorchContext {
             if (path.isEmpty()) {
                 return Optional.empty();
             }
-            TorchContext torch = new TorchContext(NativeLibrary.getInstance(path.get().toString()));
+            TorchContext torch = new TorchContext(NativeLibrary.getInstance(path.get().toString(),
+                    Map.of(Library.OPTION_OPEN_FLAGS, RTLD_LAZY | RTLD_NOLOAD)));
             torch.setNnpack.invokeVoid(new Object[] {torch.context, false});
             return Optional.of(torch);
         } catch (UnsatisfiedLinkError | RuntimeException e) {
