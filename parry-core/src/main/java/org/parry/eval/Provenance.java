@@ -10,6 +10,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 import org.parry.Versions;
+import org.parry.engine.CpuInfo;
 import org.parry.engine.EngineCheck;
 
 /**
@@ -75,13 +76,6 @@ public record Provenance(String parryVersion, String djlVersion, String pytorchV
     }
 
     private static String processor() {
-        String name = "unknown";
-        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-            name = lines.filter(line -> line.startsWith("model name")).findFirst()
-                    .map(line -> line.substring(line.indexOf(':') + 1).trim()).orElse(name);
-        } catch (IOException | RuntimeException e) {
-            // not Linux: the core count alone still says something
-        }
-        return name + " (" + Runtime.getRuntime().availableProcessors() + " cores)";
+        return CpuInfo.model() + " (" + Runtime.getRuntime().availableProcessors() + " cores)";
     }
 }

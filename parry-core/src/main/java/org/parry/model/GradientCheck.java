@@ -28,12 +28,7 @@ public final class GradientCheck {
      */
     public static double maxRelativeError(Classifier model, NDArray x, NDArray labels,
             LogitLoss loss, int directions, float step, long seed) {
-        if (directions < 1) {
-            throw new IllegalArgumentException("directions must be >= 1, got " + directions);
-        }
-        if (!(step > 0f)) {
-            throw new IllegalArgumentException("step must be > 0, got " + step);
-        }
+        requireSettings(directions, step);
         Random random = new Random(seed);
         double worst = 0;
         try (NDManager scope = x.getManager().newSubManager()) {
@@ -75,12 +70,7 @@ public final class GradientCheck {
      */
     public static double estimatedRelativeError(Classifier model, NDArray x, NDArray labels,
             LogitLoss loss, int directions, float step, long seed) {
-        if (directions < 1) {
-            throw new IllegalArgumentException("directions must be >= 1, got " + directions);
-        }
-        if (!(step > 0f)) {
-            throw new IllegalArgumentException("step must be > 0, got " + step);
-        }
+        requireSettings(directions, step);
         int n = Math.toIntExact(x.getShape().get(0));
         long dimension = x.getShape().size() / n;
         try (NDManager scope = x.getManager().newSubManager()) {
@@ -104,6 +94,15 @@ public final class GradientCheck {
             double error = Math.sqrt(r.mul(r).sum().getDouble() * dimension / directions);
             double relative = error / Math.max(gradient.norm().getDouble(), 1e-12);
             return Double.isFinite(relative) ? relative : Double.NaN;
+        }
+    }
+
+    private static void requireSettings(int directions, float step) {
+        if (directions < 1) {
+            throw new IllegalArgumentException("directions must be >= 1, got " + directions);
+        }
+        if (!(step > 0f)) {
+            throw new IllegalArgumentException("step must be > 0, got " + step);
         }
     }
 
