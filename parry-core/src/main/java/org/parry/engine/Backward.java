@@ -52,6 +52,18 @@ public final class Backward {
     }
 
     /**
+     * {@code collector.backward(loss)} on libtorch's default kernels (oneDNN) when {@code
+     * oneDnnVerified}, else as {@link #run(GradientCollector, NDArray)}. Only for a caller that has
+     * checked oneDNN's result for its own computation against the bypass's: the trainer does, on a
+     * model's first batch, because oneDNN's weight gradients are several times faster than
+     * libtorch's own and were right in every case tried here, while its input gradients for some
+     * shapes were not.
+     */
+    public static void run(GradientCollector collector, NDArray loss, boolean oneDnnVerified) {
+        raw(collector, loss, !oneDnnVerified && EngineCheck.bypassOneDnn());
+    }
+
+    /**
      * The backward pass without the self-test guard, for the self-test itself.
      *
      * @param bypassOneDnn whether to switch oneDNN off for the pass (when libtorch's context can

@@ -4,6 +4,8 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -23,6 +25,9 @@ import java.util.Objects;
 import java.util.function.Predicate;
 import org.parry.data.Batch;
 import org.parry.engine.Backward;
+import org.parry.engine.EngineCheck;
+import org.parry.engine.SelfTest;
+import org.parry.loss.CrossEntropyLoss;
 import org.parry.data.ImageDataset;
 import org.parry.io.AtomicFiles;
 import org.parry.model.BlockClassifier;
@@ -52,6 +57,8 @@ public final class Trainer {
     private final TrainingObjective objective;
     private final TrainingListener listener;
     private final RobustnessMonitor monitor;
+    /** Whether oneDNN's backward trains the model of the current fit (checked when it starts). */
+    private boolean oneDnnVerified;
 
     public Trainer(TrainingSettings settings, TrainingObjective objective,
             TrainingListener listener) {
@@ -101,6 +108,10 @@ public final class Trainer {
                 Checkpoint.restore(checkpoints, block, optimizer, model.manager());
                 history.addAll(checkpoint.history());
                 firstEpoch = checkpoint.epochsCompleted() + 1;
+            }
+            try (NDManager check = model.manager().newSubManager()) {
+                oneDnnVerified = oneDnnTrainsRight(model, trainable,
+                        data.batch(check, 0, Math.min(data.size(), settings.batchSize())));
             }
             int batches = data.numBatches(settings.batchSize());
             listener.onStart(firstEpoch, settings.epochs(), batches);
@@ -200,6 +211,68 @@ public final class Trainer {
 
     private record StepResult(double loss, long correct) {}
 
+    /**
+     * Whether oneDNN's backward may train this model: always where the engine self-test passed on
+     * libtorch's default kernels; where it failed (oneDNN's input gradients were wrong for some
+     * convolution shapes on one AVX-512 CPU), only if every parameter gradient of this model on
+     * its first batch agrees with the bypass's to 1e-4. It runs before the first epoch seeds the
+     * random numbers and puts batch-norm statistics back as they were, so a resumed run still
+     * trains as an uninterrupted one.
+     */
+    private static boolean oneDnnTrainsRight(BlockClassifier model, List<Parameter> trainable,
+            Batch batch) {
+        if (!EngineCheck.bypassOneDnn()) {
+            return true;
+        }
+        Block block = model.block();
+        List<Parameter> statistics = block.getParameters().values().stream()
+                .filter(p -> p.getType() == Parameter.Type.RUNNING_MEAN
+                        || p.getType() == Parameter.Type.RUNNING_VAR)
+                .toList();
+        block.freezeParameters(false, TRAINABLE);
+        try (NDManager scope = batch.x().getManager().newSubManager()) {
+            List<NDArray> saved = new ArrayList<>();
+            for (Parameter statistic : statistics) {
+                NDArray copy = statistic.getArray().duplicate();
+                copy.attach(scope);
+                saved.add(copy);
+            }
+            List<NDArray> bypassed = parameterGradients(model, trainable, batch, false, scope);
+            List<NDArray> oneDnn = parameterGradients(model, trainable, batch, true, scope);
+            for (int i = 0; i < statistics.size(); i++) {
+                statistics.get(i).getArray().set(new NDIndex("..."), saved.get(i));
+            }
+            for (int i = 0; i < bypassed.size(); i++) {
+                double error = oneDnn.get(i).sub(bypassed.get(i)).norm().getDouble()
+                        / Math.max(bypassed.get(i).norm().getDouble(), 1e-30);
+                if (!(error <= SelfTest.FLOAT32_LIMIT)) {
+                    return false;
+                }
+            }
+            return true;
+        } finally {
+            block.freezeParameters(true);
+        }
+    }
+
+    private static List<NDArray> parameterGradients(BlockClassifier model,
+            List<Parameter> trainable, Batch batch, boolean oneDnn, NDManager scope) {
+        try (GradientCollector collector = Backward.collector()) {
+            NDArray logits = model.block().forward(model.parameterStore(),
+                    new NDList(batch.x()), true).singletonOrThrow();
+            Backward.run(collector, CrossEntropyLoss.get().perSample(logits, batch.y()).sum(),
+                    oneDnn);
+        }
+        List<NDArray> gradients = new ArrayList<>(trainable.size());
+        for (Parameter parameter : trainable) {
+            NDArray gradient = parameter.getArray().getGradient().toType(DataType.FLOAT64, true);
+            gradient.attach(scope);
+            gradients.add(gradient);
+            JniUtils.zeroGrad((PtNDArray) parameter.getArray());
+        }
+        return gradients;
+    }
+
     private StepResult step(BlockClassifier model, List<Parameter> trainable, Optimizer optimizer,
             float rate, Batch batch, NDManager step) {
         Block block = model.block();
@@ -210,7 +283,7 @@ public final class Trainer {
         StepLoss loss;
         try (GradientCollector collector = Backward.collector()) {
             loss = objective.loss(network(block, store, trainable), prepared);
-            Backward.run(collector, loss.loss());
+            Backward.run(collector, loss.loss(), oneDnnVerified);
         }
         List<NDArray> weights = new ArrayList<>(trainable.size());
         for (Parameter parameter : trainable) {
