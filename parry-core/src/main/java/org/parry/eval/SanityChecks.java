@@ -32,10 +32,11 @@ public final class SanityChecks {
     private static final int PROBE_SIZE = 100;
     /**
      * gradient-health: the relative error a gradient may have. Honest float32 models measure
-     * 0.5&ndash;1.5% (float32 logits and ReLU switches inside the step); a kernel 5% off measures
-     * 5.5%, one 15% off (the oneDNN fault on one AVX-512 CPU) 16%.
+     * 0.5&ndash;2% (float32 logits, and ReLU and max-pool switches inside the step: 0.5% on the
+     * synthetic test CNN, 1.6% on a trained Fashion-MNIST small-cnn); a kernel 15% off (the oneDNN
+     * fault on one AVX-512 CPU) measures 15&ndash;16%.
      */
-    private static final double GRADIENT_LIMIT = 0.03;
+    private static final double GRADIENT_LIMIT = 0.05;
     private static final int GRADIENT_SAMPLES = 8;
     private static final int GRADIENT_DIRECTIONS = 32;
     /**
