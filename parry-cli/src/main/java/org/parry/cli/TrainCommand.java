@@ -243,7 +243,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     static ModelCard train(TrainingJob job, boolean resume) throws java.io.IOException {
-        ProgressBar evaluation = new ProgressBar("test", job.test().size());
-        return job.run(resume, new TrainingProgress(), done -> evaluation.update(done, ""));
+        return job.run(resume, new TrainingProgress(),
+                ProgressBar.whenStarted("test", job.test().size()));
     }
 }

@@ -28,6 +28,7 @@ public record ConfusionMatrix(List<String> classNames, long[][] counts) {
         InputCheck.requireCompatible(model, data);
         long[][] counts = new long[data.numClasses()][model.numClasses()];
         int done = 0;
+        progress.accept(done);
         try (NDManager manager = NDManager.newBaseManager()) {
             for (int b = 0; b < data.numBatches(batchSize); b++) {
                 try (NDManager step = manager.newSubManager()) {
