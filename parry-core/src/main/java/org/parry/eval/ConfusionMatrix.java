@@ -21,7 +21,7 @@ public record ConfusionMatrix(List<String> classNames, long[][] counts) {
     /**
      * Runs {@code model} over {@code data} in batches.
      *
-     * @param progress told the number of images done after each batch
+     * @param progress told the number of images done: 0 when it starts, then after each batch
      */
     public static ConfusionMatrix measure(Classifier model, ImageDataset data, int batchSize,
             IntConsumer progress) {
