@@ -86,9 +86,14 @@ public final class AttackRegistry {
                             .build();
                 });
         register("deepfool", "minimal perturbation across the nearest linearized boundary"
-                + " (Moosavi-Dezfooli et al. 2016): l2 or linf, 50 steps, overshoot 0.02",
-                o -> new DeepFool(o.norm(), o.steps(50), o.getFloat("overshoot", 0.02f),
-                        o.getInt("candidates", 10)));
+                + " (Moosavi-Dezfooli et al. 2016): l2 (the paper's, default) or linf, 50 steps,"
+                + " overshoot 0.02",
+                o -> {
+                    DeepFool d = DeepFool.l2();
+                    return new DeepFool(o.normOr(d.norm()), o.steps(d.steps()),
+                            o.getFloat("overshoot", d.overshoot()),
+                            o.getInt("candidates", d.candidates()));
+                });
         register("apgd-ce", "auto-PGD on cross-entropy (Croce & Hein 2020): 100 steps,"
                 + " per-sample step-size halving",
                 o -> Apgd.builder(o.norm(), o.epsilon("apgd-ce")).optLoss(AttackLoss.CE)

@@ -64,7 +64,9 @@ class AttackRegistryTest {
         assertThat(create("pgd", Norm.L2, 0.5f, 10).settings()).containsEntry("norm", "l2")
                 .containsEntry("epsilon", 0.5f).containsEntry("steps", 10);
         assertThat(create("pgd", null, 0.1f, null).settings()).containsEntry("norm", "linf");
-        assertThat(create("deepfool", null, null, null).settings()).containsEntry("norm", "linf");
+        // DeepFool is the paper's (and torchattacks') L2 attack unless told otherwise.
+        assertThat(create("deepfool", null, null, null)).isEqualTo(DeepFool.l2());
+        assertThat(create("deepfool", Norm.LINF, null, null).settings()).containsEntry("norm", "linf");
         // FGM is the L2 attack unless told otherwise; under linf it is FGSM's step.
         assertThat(create("fgm", null, 0.5f, null).settings()).containsEntry("norm", "l2");
         assertThat(create("fgm", Norm.LINF, 0.1f, null).settings()).containsEntry("norm", "linf");
