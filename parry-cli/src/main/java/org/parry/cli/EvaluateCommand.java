@@ -58,12 +58,13 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        SanityLevel level = SanityLevel.parse(sanity);
         ImageDataset images = data.load(Split.parse(split));
         EvaluationSettings settings = new EvaluationSettings(Suite.parse(suite), Norm.parse(norm),
                 epsilons, data.seed, data.batchSize);
         try (Classifier classifier = Models.load(model, images.imageShape())) {
             EvaluationReport report = evaluate(classifier, model, images, settings, reportDirectory, resume,
-                    SanityLevel.parse(sanity));
+                    level);
             EvaluationSummary.print(report, System.out);
             System.out.println("report: " + reportDirectory.resolve("index.html"));
         }

@@ -46,13 +46,13 @@ public final class SanityChecks {
 
     /** What the probing attacks of a level cost. */
     private record Budget(int probeSize, int pgdSteps, int squareQueries, int convergenceSteps,
-            int convergenceRestarts, int deepFoolSteps, int randomDraws) {
+            int convergenceRestarts, int deepFoolSteps, int deepFoolCandidates, int randomDraws) {
 
         static Budget of(SanityLevel level) {
             return switch (level) {
-                case FULL -> new Budget(100, 20, 1000, 40, 3, 50, 20);
-                case QUICK -> new Budget(50, 10, 250, 20, 2, 20, 10);
-                case OFF -> new Budget(0, 0, 0, 0, 0, 0, 0);
+                case FULL -> new Budget(100, 20, 1000, 40, 3, 50, 10, 20);
+                case QUICK -> new Budget(50, 10, 100, 20, 1, 10, 4, 10);
+                case OFF -> new Budget(0, 0, 0, 0, 0, 0, 0, 0);
             };
         }
     }
@@ -422,7 +422,8 @@ public final class SanityChecks {
                 .run(model, batch.x(), criterion(batch)));
         String numbers = "robust accuracy on the probe: PGD-" + budget.pgdSteps() + " "
                 + percent(pgd) + ", PGD-" + budget.convergenceSteps() + " with "
-                + budget.convergenceRestarts() + " restarts " + percent(stronger);
+                + budget.convergenceRestarts() + (budget.convergenceRestarts() == 1 ? " start "
+                : " restarts ") + percent(stronger);
         if (pgd - stronger > 0.005) {
             return SanityCheck.warn("convergence", numbers + ": more steps or restarts still help,"
                     + " so the attacks have not converged; use a stronger suite");
@@ -467,7 +468,8 @@ public final class SanityChecks {
                     + " applicable to " + norm.id());
         }
         AttackResult deepFool = AttackRegistry.create("deepfool", new AttackOptions(norm, null,
-                budget.deepFoolSteps(), settings.seed(), Map.of()))
+                budget.deepFoolSteps(), settings.seed(),
+                Map.of("candidates", Integer.toString(budget.deepFoolCandidates()))))
                 .run(model, batch.x(), criterion(batch));
         float[] norms = norm == Norm.LINF ? deepFool.linf() : deepFool.l2();
         int inconsistent = 0;
@@ -478,15 +480,19 @@ public final class SanityChecks {
             }
         }
         if (inconsistent > 0) {
-            return SanityCheck.warn("minimum-norm", "DeepFool (" + budget.deepFoolSteps()
-                    + " steps) found adversarial examples within ε"
+            return SanityCheck.warn("minimum-norm", "DeepFool (" + deepFoolBudget()
+                    + ") found adversarial examples within ε"
                     + " for " + inconsistent + " probe samples the suite left robust: the bounded"
                     + " attacks are weak there");
         }
-        return SanityCheck.pass("minimum-norm", "DeepFool (" + budget.deepFoolSteps() + " steps)"
+        return SanityCheck.pass("minimum-norm", "DeepFool (" + deepFoolBudget() + ")"
                 + " found no adversarial example within ε"
                 + " that the suite missed (median DeepFool norm " + String.format(Locale.ROOT,
                 "%.3f", median(norms, deepFool.success())) + ")");
+    }
+
+    private String deepFoolBudget() {
+        return budget.deepFoolSteps() + " steps, top-" + budget.deepFoolCandidates() + " classes";
     }
 
     private static double median(float[] values, boolean[] keep) {
