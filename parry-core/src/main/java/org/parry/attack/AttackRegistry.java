@@ -26,19 +26,22 @@ public final class AttackRegistry {
         register("rand-fgsm", "random step then FGSM (Tramer et al. 2018); alpha=eps/2",
                 o -> new RandFgsm(o.epsilon("rand-fgsm"),
                         o.getFloat("alpha", o.epsilon("rand-fgsm") / 2f), o.seed()));
-        register("bim", "basic iterative method / I-FGSM (Kurakin et al. 2017); alpha=1/255",
+        register("bim", "basic iterative method / I-FGSM (Kurakin et al. 2017): the paper's"
+                + " min(255 eps + 4, 1.25 * 255 eps) steps, alpha=max(2.5 eps/steps, eps/4)",
                 o -> {
-                    Bim paper = Bim.paper(o.epsilon("bim"));
-                    return new Bim(paper.epsilon(), o.getFloat("stepSize", paper.stepSize()),
-                            o.steps(paper.steps()));
+                    float epsilon = o.epsilon("bim");
+                    int steps = o.steps(Bim.of(epsilon).steps());
+                    return new Bim(epsilon,
+                            o.getFloat("stepSize", Pgd.defaultStepSize(epsilon, steps)), steps);
                 });
-        register("pgd", "projected gradient descent (Madry et al. 2018): 40 steps, random start",
+        register("pgd", "projected gradient descent (Madry et al. 2018): 40 steps,"
+                + " alpha=max(2.5 eps/steps, eps/4), random start",
                 o -> {
                     int steps = o.steps(40);
                     float epsilon = o.epsilon("pgd");
                     return Pgd.builder(o.norm(), epsilon)
                             .optSteps(steps)
-                            .optStepSize(o.getFloat("stepSize", 2.5f * epsilon / steps))
+                            .optStepSize(o.getFloat("stepSize", Pgd.defaultStepSize(epsilon, steps)))
                             .optRestarts(o.getInt("restarts", 1))
                             .optRandomStart(o.getBoolean("randomStart", true))
                             .optLoss(o.getLoss("loss", AttackLoss.CE))
