@@ -38,11 +38,13 @@ import org.parry.norm.RandomNoise;
  * The probe never exceeds the evaluated clean-correct samples, so on a small evaluation the checks
  * shrink with it; but on a few samples a pass costs about the same whatever its batch, so the cost
  * there is the number of sequential passes, and that is what {@code quick} cuts. Measured with
- * {@code parry evaluate --n 20 --suite pgd} on a standard small-cnn (Fashion-MNIST, ε = 0.1, 18
- * clean-correct; a 2-core machine shared with other jobs, so the seconds are inflated and noisy):
- * the old, fixed checks took 121.8 s and 202.0 s wall in two runs (the PGD-40 itself 10-14 s); at
- * {@code full} the checks took 153.7 s, 96.7 s of them Square's 1000 sequential queries and 23.8 s
- * DeepFool's; QUICK_NUMBERS. {@code quick} is the CLI's default because a check is only as useful
+ * {@code parry evaluate --n 20 --suite pgd} (18 clean-correct, PGD-40 itself 7-20 s) on a standard
+ * small-cnn, Fashion-MNIST, ε = 0.1, old and new alternately on a 2-core machine shared with other
+ * jobs (so wall seconds are inflated and noisy; CPU seconds in brackets): the whole command took
+ * 248.5 s (86.0) and 217.3 s (74.1) with the old, fixed checks; 73.4 s (26.3) and 28.1 s (19.2) at
+ * {@code quick}, whose checks took 46.7 s and 15.2 s; 28.2 s (8.8) at {@code off}. At {@code full}
+ * (the old budget) Square's 1000 sequential queries took 96.7 s of the checks' 153.7 s and
+ * DeepFool 23.8 s. {@code quick} is the CLI's default because a check is only as useful
  * as the evaluation it guards is cheap to repeat; {@code full} is for published numbers
  * ({@code docs/defenses.md} uses it).
  */
