@@ -25,7 +25,7 @@ import org.parry.norm.Norm;
  *   N = 30, α = 1/255 (paper, old default)          0.077     0.486
  *   10 steps, α = 2/255 (torchattacks, copied)      0.178     0.564
  *   10 steps, α = ε/4 (torchattacks' ratio)         0.074     0.469
- *   N = 30, α = ε/4 (new default)                   STDBIM    0.447
+ *   N = 30, α = ε/4 (new default)                   0.061     0.447
  *   N = 30, α = ε/10                                    -     0.443
  * </pre>
  * ε/10 was 0.4 pp stronger still on the FGSM-RS model (BIM has no random start to escape), but
