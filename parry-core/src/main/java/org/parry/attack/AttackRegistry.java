@@ -27,7 +27,8 @@ public final class AttackRegistry {
                 o -> new RandFgsm(o.epsilon("rand-fgsm"),
                         o.getFloat("alpha", o.epsilon("rand-fgsm") / 2f), o.seed()));
         register("bim", "basic iterative method / I-FGSM (Kurakin et al. 2017): the paper's"
-                + " min(255 eps + 4, 1.25 * 255 eps) steps, alpha=max(2.5 eps/steps, eps/4)",
+                + " min(255 eps + 4, 1.25 * 255 eps) steps, alpha=max(2.5 eps/steps, min(eps/4,"
+                + " 10 eps/steps))",
                 o -> {
                     float epsilon = o.epsilon("bim");
                     int steps = o.steps(Bim.of(epsilon).steps());
@@ -35,7 +36,7 @@ public final class AttackRegistry {
                             o.getFloat("stepSize", Pgd.defaultStepSize(epsilon, steps)), steps);
                 });
         register("pgd", "projected gradient descent (Madry et al. 2018): 40 steps,"
-                + " alpha=max(2.5 eps/steps, eps/4), random start",
+                + " alpha=max(2.5 eps/steps, min(eps/4, 10 eps/steps)), random start",
                 o -> {
                     int steps = o.steps(40);
                     float epsilon = o.epsilon("pgd");

@@ -15,7 +15,7 @@ import org.parry.norm.Norm;
  * (with the least-likely class as target, this is the paper's ILLC).
  *
  * <p>Defaults ({@link #of}, and {@code bim} by name): the paper's N = min(255 ε + 4, 1.25 · 255 ε)
- * iterations, with α = {@link Pgd#defaultStepSize max(2.5 ε / N, ε / 4)} instead of the paper's
+ * iterations, with α = {@link Pgd#defaultStepSize} (ε / 4 for 10 to 40 steps) instead of the paper's
  * 1/255 ({@link #paper} keeps it). Why: an absolute α of 1/255 is a smaller and smaller fraction of
  * a larger ε, and users copy torchattacks' α = 2/255 with 10 steps, whose scaled form (α = ε/4)
  * beats the paper's rule. Robust accuracy (lower is stronger) on the first 1000 Fashion-MNIST test
@@ -45,7 +45,7 @@ public record Bim(float epsilon, float stepSize, int steps) implements Attack {
         Require.atLeast("steps", steps, 1);
     }
 
-    /** The defaults above: N = ceil(min(255 ε + 4, 1.25 · 255 ε)), α = max(2.5 ε / N, ε / 4). */
+    /** The defaults above: N = ceil(min(255 ε + 4, 1.25 · 255 ε)), α = Pgd's default step for N. */
     public static Bim of(float epsilon) {
         int steps = paperSteps(epsilon);
         return new Bim(epsilon, Pgd.defaultStepSize(epsilon, steps), steps);

@@ -81,12 +81,15 @@ class AttackRegistryTest {
     }
 
     @Test
-    void pgdAndBimStepsStopShrinkingAtAQuarterOfEpsilon() {
+    void pgdAndBimStepsAreAQuarterOfEpsilonFromTenToFortySteps() {
         // 40 steps: max(2.5 * 0.1 / 40, 0.1 / 4) = 0.025, the step measured stronger than 2.5 eps/40.
         assertThat(create("pgd", null, 0.1f, null)).isEqualTo(Pgd.builder(Norm.LINF, 0.1f).build());
         assertThat(create("pgd", null, 0.1f, null).settings()).containsEntry("steps", 40)
                 .containsEntry("stepSize", 0.025f);
-        assertThat(create("pgd", null, 0.1f, 100).settings()).containsEntry("stepSize", 0.025f);
+        assertThat(create("pgd", null, 0.1f, 20).settings()).containsEntry("stepSize", 0.025f);
+        // Beyond 40 steps the path stays 10 eps long: 100 steps of 0.01, Madry et al.'s evaluation.
+        assertThat((float) create("pgd", null, 0.1f, 100).settings().get("stepSize"))
+                .isCloseTo(0.01f, within(1e-8f));
         // Fewer than 10 steps keep 2.5 eps / steps, so they still cross the ball.
         assertThat(create("pgd", Norm.L2, 1f, 5).settings()).containsEntry("stepSize", 0.5f);
         assertThat(create("pgd", null, 0.1f, null, Map.of("stepSize", "0.01")).settings())
