@@ -38,13 +38,17 @@ import org.parry.norm.RandomNoise;
  * The probe never exceeds the evaluated clean-correct samples, so on a small evaluation the checks
  * shrink with it; but on a few samples a pass costs about the same whatever its batch, so the cost
  * there is the number of sequential passes, and that is what {@code quick} cuts. Measured with
- * {@code parry evaluate --n 20 --suite pgd} (18 clean-correct, PGD-40 itself 7-20 s) on a standard
- * small-cnn, Fashion-MNIST, ε = 0.1, old and new alternately on a 2-core machine shared with other
- * jobs (so wall seconds are inflated and noisy; CPU seconds in brackets): the whole command took
- * 248.5 s (86.0) and 217.3 s (74.1) with the old, fixed checks; 73.4 s (26.3) and 28.1 s (19.2) at
- * {@code quick}, whose checks took 46.7 s and 15.2 s; 28.2 s (8.8) at {@code off}. At {@code full}
- * (the old budget) Square's 1000 sequential queries took 96.7 s of the checks' 153.7 s and
- * DeepFool 23.8 s. {@code quick} is the CLI's default because a check is only as useful
+ * {@code parry evaluate --n 20 --suite pgd} (Fashion-MNIST, ε = 0.1; a standard small-cnn with 18
+ * clean-correct points, and an FGSM-RS one), old and new alternately on the 2-core machine that
+ * other jobs share, whole command, wall seconds (CPU seconds in brackets). While the machine was
+ * quiet (load about 1): standard model, old checks 7.1 s (11.3) and 5.6 s (8.9), {@code full}
+ * 6.0 s with checks of 3.1 s, {@code quick} 4.1 s (5.9) and 3.7 s (5.4) with checks of 1.1-1.2 s
+ * against PGD-40's 0.4 s, {@code off} 2.9 s (3.9); FGSM-RS model, old 9.4 s (14.8), {@code quick}
+ * 5.1 s (7.7) with checks of 1.6 s against PGD-40's 0.6 s. While it was loaded (load 6 to 12,
+ * every pass 10 to 50 times slower): old 248.5 s (86.0) and 217.3 s (74.1), {@code quick} 73.4 s
+ * (26.3) and 28.1 s (19.2), {@code off} 28.2 s (8.8); at {@code full} (the old budget) Square's
+ * 1000 sequential queries then took 96.7 s of the checks' 153.7 s, and DeepFool 23.8 s.
+ * {@code quick} is the CLI's default because a check is only as useful
  * as the evaluation it guards is cheap to repeat; {@code full} is for published numbers
  * ({@code docs/defenses.md} uses it).
  */
