@@ -99,7 +99,7 @@ final class AttackCommand implements Callable<Integer> {
     @Option(names = "--eps", description = "The perturbation budget ε, in pixel units [0, 1] for linf.")
     Float epsilon;
 
-    @Option(names = "--norm", description = "linf or l2 (default: linf, or the attack's own norm).")
+    @Option(names = "--norm", description = "linf or l2 (default: the attack's own: l2 for fgm and deepfool, as in their papers; linf for the others).")
     String norm;
 
     @Option(names = "--steps", description = "Iterations (default: the attack's).")

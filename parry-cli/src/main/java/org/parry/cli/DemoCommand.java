@@ -8,6 +8,7 @@ import org.parry.data.DataSets;
 import org.parry.data.ImageDataset;
 import org.parry.data.Split;
 import org.parry.eval.EvaluationSettings;
+import org.parry.eval.SanityLevel;
 import org.parry.eval.Suite;
 import org.parry.io.DirectoryLock;
 import org.parry.norm.Norm;
@@ -77,7 +78,7 @@ final class DemoCommand implements Callable<Integer> {
                 Path report = output.resolve("report").resolve(suite);
                 try (DirectoryLock lock = DirectoryLock.acquire(report, "report directory")) {
                     EvaluationSummary.print(EvaluateCommand.evaluate(model, modelDir, evaluated,
-                            settings, report, true), System.out);
+                            settings, report, true, SanityLevel.QUICK), System.out);
                 }
                 System.out.println("report: " + report.resolve("index.html"));
                 System.out.println();

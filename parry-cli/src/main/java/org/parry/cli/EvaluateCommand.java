@@ -12,6 +12,7 @@ import org.parry.eval.Evaluator;
 import org.parry.eval.Provenance;
 import org.parry.eval.SanityCheck;
 import org.parry.eval.SanityChecks;
+import org.parry.eval.SanityLevel;
 import org.parry.eval.Suite;
 import org.parry.io.DirectoryLock;
 import org.parry.io.OutputPaths;
@@ -62,8 +63,15 @@ final class EvaluateCommand implements Callable<Integer> {
             + " holds, starting over.")
     boolean overwrite;
 
+    @Option(names = "--sanity", defaultValue = "quick",
+            description = "Sanity checks: full (probe of 100 samples, stronger probing attacks),"
+                    + " quick (probe of 50, scaled-down probing attacks) or off (every check"
+                    + " reported as skipped) (default: ${DEFAULT-VALUE}).")
+    String sanity;
+
     @Override
     public Integer call() throws Exception {
+        SanityLevel level = SanityLevel.parse(sanity);
         EvaluationSettings settings = new EvaluationSettings(Suite.parse(suite), Norm.parse(norm),
                 epsilons, data.seed, data.batchSize);
         OutputPaths.checkDirectory("--report", reportDirectory);
@@ -72,7 +80,7 @@ final class EvaluateCommand implements Callable<Integer> {
             ImageDataset images = data.load(Split.parse(split));
             try (Classifier classifier = Models.load(model, images.imageShape())) {
                 EvaluationReport report = evaluate(classifier, model, images, settings,
-                        reportDirectory, resume);
+                        reportDirectory, resume, level);
                 EvaluationSummary.print(report, System.out);
                 System.out.println("report: " + reportDirectory.resolve("index.html"));
             }
@@ -96,12 +104,15 @@ final class EvaluateCommand implements Callable<Integer> {
 
     /** Runs the protocol and the checks, writes the report, returns it. */
     static EvaluationReport evaluate(Classifier classifier, Path modelPath, ImageDataset images,
-            EvaluationSettings settings, Path directory, boolean resume) throws java.io.IOException {
+            EvaluationSettings settings, Path directory, boolean resume, SanityLevel sanity)
+            throws java.io.IOException {
         String started = Instant.now().toString();
         Evaluator.Run run = new Evaluator(settings, new EvaluationProgress())
                 .run(classifier, images, directory, resume);
-        System.err.println("running the sanity checks...");
-        List<SanityCheck> checks = SanityChecks.run(classifier, images, settings, run);
+        if (sanity != SanityLevel.OFF) {
+            System.err.println("running the sanity checks (" + sanity.id() + ")...");
+        }
+        List<SanityCheck> checks = SanityChecks.run(classifier, images, settings, run, sanity);
         Provenance provenance = Provenance.of(settings.seed(), modelPath, images.name(),
                 images.sha256(), started, Instant.now().toString());
         EvaluationReport report = EvaluationReport.of(run, settings, images, checks, provenance);

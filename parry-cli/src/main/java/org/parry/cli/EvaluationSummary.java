@@ -28,9 +28,11 @@ final class EvaluationSummary {
         out.printf(Locale.ROOT, "hypocritical risk at ε=%s: %.4f of %d mistakes can be hidden%n",
                 report.hypocriticalEpsilon(), report.hypocritical().risk(),
                 report.hypocritical().misclassified());
-        out.println("sanity checks:");
+        double seconds = report.sanityChecks().stream().mapToDouble(SanityCheck::seconds).sum();
+        out.printf(Locale.ROOT, "sanity checks (%.1f s):%n", seconds);
         for (SanityCheck check : report.sanityChecks()) {
-            out.printf("  %-4s %-26s %s%n", check.status(), check.id(), check.explanation());
+            out.printf(Locale.ROOT, "  %-4s %-26s %5.1fs  %s%n", check.status(), check.id(),
+                    check.seconds(), check.explanation());
         }
     }
 }

@@ -26,19 +26,23 @@ public final class AttackRegistry {
         register("rand-fgsm", "random step then FGSM (Tramer et al. 2018); alpha=eps/2",
                 o -> new RandFgsm(o.epsilon("rand-fgsm"),
                         o.getFloat("alpha", o.epsilon("rand-fgsm") / 2f), o.seed()));
-        register("bim", "basic iterative method / I-FGSM (Kurakin et al. 2017); alpha=1/255",
+        register("bim", "basic iterative method / I-FGSM (Kurakin et al. 2017): the paper's"
+                + " min(255 eps + 4, 1.25 * 255 eps) steps, alpha=max(2.5 eps/steps, min(eps/4,"
+                + " 10 eps/steps))",
                 o -> {
-                    Bim paper = Bim.paper(o.epsilon("bim"));
-                    return new Bim(paper.epsilon(), o.getFloat("stepSize", paper.stepSize()),
-                            o.steps(paper.steps()));
+                    float epsilon = o.epsilon("bim");
+                    int steps = o.steps(Bim.of(epsilon).steps());
+                    return new Bim(epsilon,
+                            o.getFloat("stepSize", Pgd.defaultStepSize(epsilon, steps)), steps);
                 });
-        register("pgd", "projected gradient descent (Madry et al. 2018): 40 steps, random start",
+        register("pgd", "projected gradient descent (Madry et al. 2018): 40 steps,"
+                + " alpha=max(2.5 eps/steps, min(eps/4, 10 eps/steps)), random start",
                 o -> {
                     int steps = o.steps(40);
                     float epsilon = o.epsilon("pgd");
                     return Pgd.builder(o.norm(), epsilon)
                             .optSteps(steps)
-                            .optStepSize(o.getFloat("stepSize", 2.5f * epsilon / steps))
+                            .optStepSize(o.getFloat("stepSize", Pgd.defaultStepSize(epsilon, steps)))
                             .optRestarts(o.getInt("restarts", 1))
                             .optRandomStart(o.getBoolean("randomStart", true))
                             .optLoss(o.getLoss("loss", AttackLoss.CE))
@@ -86,9 +90,14 @@ public final class AttackRegistry {
                             .build();
                 });
         register("deepfool", "minimal perturbation across the nearest linearized boundary"
-                + " (Moosavi-Dezfooli et al. 2016): l2 or linf, 50 steps, overshoot 0.02",
-                o -> new DeepFool(o.norm(), o.steps(50), o.getFloat("overshoot", 0.02f),
-                        o.getInt("candidates", 10)));
+                + " (Moosavi-Dezfooli et al. 2016): l2 (the paper's, default) or linf, 50 steps,"
+                + " overshoot 0.02",
+                o -> {
+                    DeepFool d = DeepFool.l2();
+                    return new DeepFool(o.normOr(d.norm()), o.steps(d.steps()),
+                            o.getFloat("overshoot", d.overshoot()),
+                            o.getInt("candidates", d.candidates()));
+                });
         register("apgd-ce", "auto-PGD on cross-entropy (Croce & Hein 2020): 100 steps,"
                 + " per-sample step-size halving",
                 o -> Apgd.builder(o.norm(), o.epsilon("apgd-ce")).optLoss(AttackLoss.CE)

@@ -32,7 +32,10 @@ import org.parry.norm.Norm;
  * until x_{i+1} is misclassified or {@code steps} iterations have run; the 1e-4 is the reference
  * code's guard against vanishing steps. The result is x_0 + (1 + overshoot) · r_tot, clipped to the
  * box. Defaults (paper, LTS4/DeepFool, Foolbox): overshoot 0.02, 50 steps, candidates = the 10
- * classes with the largest clean logits (all classes when K &lt; 10).
+ * classes with the largest clean logits (all classes when K &lt; 10). The default norm, by name in
+ * {@link AttackRegistry} as well as in {@link #l2()}, is L2: the paper's attack (its tables report
+ * ρ_adv = ||r||_2 / ||x||_2) and torchattacks' {@code DeepFool}, so that "deepfool" means what a user
+ * of either expects; L∞ is the variant to ask for ({@code --norm linf}).
  *
  * <p>Parry's deviations: the overshoot multiplies the total perturbation, as in the original
  * (torchattacks applies it to every step, which inflates the minimal-norm metric); the candidate
@@ -73,7 +76,7 @@ public record DeepFool(Norm norm, int steps, float overshoot, int candidates) im
         return new DeepFool(Norm.L2, 50, 0.02f, 10);
     }
 
-    /** The L∞ variant with the same defaults. */
+    /** The L∞ variant (eq. 9 of the paper with p = ∞) with the same defaults; not the default norm. */
     public static DeepFool linf() {
         return new DeepFool(Norm.LINF, 50, 0.02f, 10);
     }

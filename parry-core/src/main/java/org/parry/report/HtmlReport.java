@@ -541,7 +541,8 @@ final class HtmlReport {
         }
         out.append("<p class=\"note top\">Automatable checks that reveal a broken evaluation or "
                 + "gradient masking (Carlini et al. 2019; Tramèr et al. 2020; AutoAttack's flags). A "
-                + "FAIL means the robust accuracy above is not trustworthy as it stands.</p>\n")
+                + "FAIL means the robust accuracy above is not trustworthy as it stands; a SKIP says why "
+                + "a check did not run (<code>--sanity off</code>, or nothing to check).</p>\n")
                 .append("<table class=\"checks\"><thead><tr><th>status</th><th>check</th>"
                         + "<th>explanation</th></tr></thead><tbody>\n");
         for (SanityCheck check : checks()) {
@@ -766,6 +767,7 @@ final class HtmlReport {
                      font-size: 11px; font-weight: 700; letter-spacing: .05em; color: #fff; }
             .badge.pass { background: var(--pass); } .badge.warn { background: var(--warn); }
             .badge.fail { background: var(--fail); } .badge.unknown { background: #7b8794; }
+            .badge.skip { background: #9aa5b1; }
             header .checks .badge { margin-left: 4px; }
             table.checks td:first-child { width: 70px; }
             table.checks td:nth-child(2) { white-space: nowrap; }

@@ -25,12 +25,14 @@ import org.parry.testing.TestModels;
 /** The checks catch gradient masking and pass an honest model. */
 class SanityChecksTest {
 
-    private static Map<String, SanityCheck> check(Classifier model, Path dir) throws IOException {
+    private static Map<String, SanityCheck> check(Classifier model, Path dir, SanityLevel level)
+            throws IOException {
         ImageDataset data = TestModels.syntheticTest().first(60);
         EvaluationSettings settings = new EvaluationSettings(Suite.parse("fgsm,pgd"), Norm.LINF,
                 new float[] {0.1f}, 3, 32);
         Evaluator.Run run = new Evaluator(settings, EvaluationListener.NONE).run(model, data, dir, false);
-        List<SanityCheck> checks = SanityChecks.run(model, data, settings, run);
+        List<SanityCheck> checks = SanityChecks.run(model, data, settings, run, level);
+        assertThat(checks).extracting(SanityCheck::id).containsExactlyElementsOf(SanityChecks.IDS);
         return checks.stream().collect(Collectors.toMap(SanityCheck::id, Function.identity()));
     }
 
@@ -53,7 +55,8 @@ class SanityChecksTest {
     @Test
     void quantizedInputMasksGradientsAndTheChecksSaySo(@TempDir Path dir) throws IOException {
         try (Quantized quantized = new Quantized()) {
-            Map<String, SanityCheck> checks = check(quantized, dir);
+            // The quick level (the CLI's default) still catches it.
+            Map<String, SanityCheck> checks = check(quantized, dir, SanityLevel.QUICK);
             assertThat(checks.get("gradient-health").status()).as(checks.get("gradient-health").explanation())
                     .isEqualTo(SanityCheck.Status.FAIL);
             assertThat(checks.get("white-vs-black-box").status())
@@ -70,19 +73,36 @@ class SanityChecksTest {
     @ValueSource(doubles = {0.1, 0.15})
     void aWrongGradientFailsGradientHealth(double fault, @TempDir Path dir) throws IOException {
         Classifier faulty = new FaultyGradientClassifier(TestModels.syntheticCnn(), fault, 5);
-        SanityCheck health = check(faulty, dir).get("gradient-health");
+        SanityCheck health = check(faulty, dir, SanityLevel.QUICK).get("gradient-health");
         assertThat(health.status()).as(health.explanation()).isEqualTo(SanityCheck.Status.FAIL);
         assertThat(health.explanation()).contains("parry doctor", "BPDA");
     }
 
     @Test
     void anHonestModelPassesThem(@TempDir Path dir) throws IOException {
-        Map<String, SanityCheck> checks = check(TestModels.syntheticCnn(), dir);
+        Map<String, SanityCheck> checks = check(TestModels.syntheticCnn(), dir, SanityLevel.QUICK);
         for (String id : List.of("feasibility", "silent-success", "logits", "determinism",
                 "gradient-health", "white-vs-black-box", "unbounded-attack", "iterative-vs-single-step")) {
             assertThat(checks.get(id).status()).as(id + ": " + checks.get(id).explanation())
                     .isEqualTo(SanityCheck.Status.PASS);
         }
         checks.values().forEach(c -> System.err.println(c.id() + " " + c.status() + ": " + c.explanation()));
+    }
+
+    @Test
+    void offRunsNothingAndReportsEveryCheckAsSkipped(@TempDir Path dir) throws IOException {
+        Map<String, SanityCheck> checks = check(TestModels.syntheticCnn(), dir, SanityLevel.OFF);
+        assertThat(checks.values()).allSatisfy(c -> {
+            assertThat(c.status()).isEqualTo(SanityCheck.Status.SKIP);
+            assertThat(c.explanation()).contains("--sanity off");
+            assertThat(c.seconds()).isZero();
+        });
+    }
+
+    @Test
+    void levelsParseByName() {
+        assertThat(SanityLevel.parse("Quick")).isEqualTo(SanityLevel.QUICK);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SanityLevel.parse("most"))
+                .hasMessage("unknown sanity level 'most'; choose full, quick or off");
     }
 }
