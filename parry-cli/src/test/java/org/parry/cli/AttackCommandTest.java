@@ -210,7 +210,7 @@ class AttackCommandTest {
         assertOneLineError(attack("--attack", "fgsm", "--eps", "0.1", "restarts"),
                 "must look like fgsm.key=value");
         assertOneLineError(attack("--attack", "fgsm", "--eps", "2"), "out of range");
-        assertOneLineError(attack("--attack", "pgd", "--eps", "-0.1"), "epsilon", ">= 0");
+        assertOneLineError(attack("--attack", "pgd", "--eps", "-0.1"), "--eps must be >= 0", "-0.1");
         assertOneLineError(attack("--attack", "fgsm"), "needs an epsilon", "--eps");
         assertOneLineError(attack("--attack", "fgsm", "--eps", "0.1", "--black-box"),
                 "no gradients", "white-box");

@@ -65,13 +65,6 @@ public final class IdxReader {
     public static ImageDataset read(
             Path imagesFile, Path labelsFile, String name, List<String> classNames)
             throws IOException {
-        if (name == null || name.isBlank()) {
-            throw new IllegalArgumentException("name must not be blank, got '" + name + "'");
-        }
-        if (classNames == null || classNames.isEmpty()) {
-            throw new IllegalArgumentException(
-                    "classNames must list at least one class, got " + classNames);
-        }
         return read(imagesFile, labelsFile, name, classNames, Integer.MAX_VALUE);
     }
 
