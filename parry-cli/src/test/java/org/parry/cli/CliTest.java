@@ -46,6 +46,8 @@ class CliTest {
         assertThat(card.get("architecture").asText()).isEqualTo("mlp");
         assertThat(card.get("dataset").asText()).isEqualTo("synthetic");
         assertThat(card.get("training").get("epochs").asInt()).isEqualTo(2);
+        assertThat(card.get("training").get("backward").asText())
+                .matches("onednn|onednn \\(verified against the bypass\\)|libtorch \\(oneDNN bypassed\\)");
         assertThat(card.get("metrics").get("test_accuracy").asDouble()).isGreaterThan(0.9);
         assertThat(card.get("parryVersion").asText()).isNotBlank();
 

@@ -273,6 +273,19 @@ public final class Trainer {
         return gradients;
     }
 
+    /**
+     * How the last {@link #fit} computed gradients, for the model card: {@code "onednn"}
+     * (libtorch's default kernels), {@code "onednn (verified against the bypass)"} where the
+     * engine bypasses oneDNN but this model's first-batch gradients agreed, or {@code "libtorch
+     * (oneDNN bypassed)"}.
+     */
+    public String backwardKernels() {
+        if (!EngineCheck.bypassOneDnn()) {
+            return "onednn";
+        }
+        return oneDnnVerified ? "onednn (verified against the bypass)" : "libtorch (oneDNN bypassed)";
+    }
+
     private StepResult step(BlockClassifier model, List<Parameter> trainable, Optimizer optimizer,
             float rate, Batch batch, NDManager step) {
         Block block = model.block();

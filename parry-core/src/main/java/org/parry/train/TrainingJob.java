@@ -99,8 +99,9 @@ public record TrainingJob(String architecture, ArchitectureOptions options, Imag
             throws IOException {
         ModelCard card = card();
         try (BlockClassifier model = SavedModel.create(card, settings.seed())) {
-            List<EpochMetrics> history = new Trainer(settings, objective, listener, monitor)
-                    .fit(model, train, output.resolve(CHECKPOINT_DIRECTORY), resume);
+            Trainer trainer = new Trainer(settings, objective, listener, monitor);
+            List<EpochMetrics> history = trainer.fit(model, train,
+                    output.resolve(CHECKPOINT_DIRECTORY), resume);
             EpochMetrics last = history.get(history.size() - 1);
             double seconds = history.stream().mapToDouble(EpochMetrics::seconds).sum();
             double accuracy = ConfusionMatrix.measure(model, test, 500, evaluation).accuracy();
@@ -113,7 +114,8 @@ public record TrainingJob(String architecture, ArchitectureOptions options, Imag
             metrics.put("train_images_per_second", last.imagesPerSecond());
             metrics.put("epochs_trained", (double) history.size());
             ModelCard trained = card.withMetrics(metrics).withTraining("history", history.stream()
-                    .map(epoch -> SavedModel.json().convertValue(epoch, Map.class)).toList());
+                    .map(epoch -> SavedModel.json().convertValue(epoch, Map.class)).toList())
+                    .withTraining("backward", trainer.backwardKernels());
             SavedModel.save(output, model, trained);
             return trained;
         }
