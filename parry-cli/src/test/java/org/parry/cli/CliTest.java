@@ -35,6 +35,21 @@ class CliTest {
         }
     }
 
+    /**
+     * Trains a synthetic-data MLP into {@code out} through the command line (the shared fixture of
+     * the CLI tests), failing the test with parry's error output if training fails.
+     *
+     * @param options extra train options, e.g. {@code "--epochs", "2"}
+     */
+    static Path trainedMlp(Path out, String... options) {
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train",
+                "--dataset", "synthetic", "--arch", "mlp", "--out", out.toString()));
+        args.addAll(java.util.List.of(options));
+        Run train = parry(args.toArray(String[]::new));
+        assertThat(train.exitCode()).as(train.err()).isZero();
+        return out;
+    }
+
     @Test
     void trainThenEvalThenInfo(@TempDir Path dir) throws IOException {
         Path model = dir.resolve("model");

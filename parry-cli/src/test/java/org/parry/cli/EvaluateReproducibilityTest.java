@@ -34,10 +34,7 @@ class EvaluateReproducibilityTest {
 
     @BeforeAll
     static void trainModel() {
-        model = shared.resolve("model");
-        CliTest.Run train = CliTest.parry("train", "--dataset", "synthetic", "--arch", "mlp",
-                "--width", "32", "--epochs", "2", "--out", model.toString());
-        assertThat(train.exitCode()).as(train.err()).isZero();
+        model = CliTest.trainedMlp(shared.resolve("model"), "--width", "32", "--epochs", "2");
     }
 
     /**

@@ -19,10 +19,7 @@ class EvaluateSanityTest {
 
     @BeforeAll
     static void trainModel() {
-        model = shared.resolve("model");
-        CliTest.Run train = CliTest.parry("train", "--dataset", "synthetic", "--arch", "mlp",
-                "--width", "32", "--epochs", "1", "--out", model.toString());
-        assertThat(train.exitCode()).as(train.err()).isZero();
+        model = CliTest.trainedMlp(shared.resolve("model"), "--width", "32", "--epochs", "1");
     }
 
     private static CliTest.Run evaluate(Path report, String sanity) {
