@@ -57,6 +57,7 @@ public final class Trainer {
     private final TrainingObjective objective;
     private final TrainingListener listener;
     private final RobustnessMonitor monitor;
+    private static final int CHECK_SEED = 20261205;
     /** Whether oneDNN's backward trains the model of the current fit (checked when it starts). */
     private boolean oneDnnVerified;
 
@@ -257,6 +258,8 @@ public final class Trainer {
 
     private static List<NDArray> parameterGradients(BlockClassifier model,
             List<Parameter> trainable, Batch batch, boolean oneDnn, NDManager scope) {
+        // the same random draws (dropout masks) in both passes; the epoch reseeds afterwards
+        Engine.getInstance().setRandomSeed(CHECK_SEED);
         try (GradientCollector collector = Backward.collector()) {
             NDArray logits = model.block().forward(model.parameterStore(),
                     new NDList(batch.x()), true).singletonOrThrow();
