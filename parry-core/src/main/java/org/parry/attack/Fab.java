@@ -55,8 +55,14 @@ import org.parry.norm.RandomNoise;
  * batch, computed once (the reference recomputes them per run, which gives the same classes for a
  * deterministic model); the L1 version and a given target class (the criterion must be a {@link
  * org.parry.criterion.Misclassification}) are not implemented; the random draws come from the
- * attack's seed, on the Java side. Each iteration costs K - 1 gradients (FAB) or 1 (FAB-T) and one
- * forward pass for each sample still attacked, and runs in its own NDManager. FAB takes the K - 1
+ * attack's seed, on the Java side; with several restarts, every target's first run comes before
+ * any target's second. FAB-T runs several targets at once, as one batch of (sample, target) rows,
+ * as many targets as fit in a pass of {@value #MAX_PASS} images (all 9 for up to 28 samples, one at a
+ * time from 129): a sample leaves with all its rows as soon as one of them breaks it within ε, so
+ * it is broken exactly when one target's run, taken alone, would break it, as in the reference's
+ * targets-in-turn, while a few samples still make batches large enough to keep the cores busy.
+ * Each iteration costs K - 1 gradients (FAB) or 1 (FAB-T) and one forward pass for each row still
+ * attacked, and runs in its own NDManager. FAB takes the K - 1
  * gradients of a step together, each iterate repeated once per candidate class, in passes of at
  * most max(m, 256) images for m samples (the reference runs one forward and K backward passes).
  * Not thread-safe.
@@ -166,22 +172,17 @@ public record Fab(Norm norm, float epsilon, boolean targeted, int targets, int s
             owned.addAll(criterion.arrays());
             scope.tempAttachAll(distinct(owned).toArray(new NDArray[0]));
             Search search = new Search(counted, x, criterion);
-            int run = 0;
             int lastRank = targeted ? Math.min(targets, classes - 1) + 1 : 2;
-            for (int rank = 2; rank <= lastRank; rank++) {
-                try (NDManager target = scope.newSubManager()) {
-                    NDArray toward = null;
-                    if (targeted) {
-                        toward = targetClasses(search.cleanLogits, rank);
-                        toward.attach(target);
+            long run = 0;
+            for (int restart = 0; restart < restarts; restart++) {
+                for (int rank = 2; rank <= lastRank; run++) {
+                    long[] rows = search.remaining();
+                    if (rows.length == 0) {
+                        break;
                     }
-                    for (int restart = 0; restart < restarts; restart++, run++) {
-                        long[] rows = search.remaining();
-                        if (rows.length == 0) {
-                            break;
-                        }
-                        search.run(rows, toward, restart > 0, seed + 7919L * run);
-                    }
+                    int wave = targeted ? wave(rows.length, lastRank - rank + 1) : 1;
+                    search.run(rows, rank, wave, restart > 0, seed + 7919L * run);
+                    rank += wave;
                 }
             }
             NDArray adversarial = search.finish();
@@ -189,6 +190,14 @@ public record Fab(Norm norm, float epsilon, boolean targeted, int targets, int s
                     ? AttackResult.bounded(counted, x, adversarial, criterion, norm, epsilon, start)
                     : AttackResult.unbounded(counted, x, adversarial, criterion, start);
         }
+    }
+
+    /**
+     * How many of the {@code left} remaining FAB-T targets run together on {@code samples} samples:
+     * as many as fit in a pass of {@value #MAX_PASS} images, at least one.
+     */
+    static int wave(int samples, int left) {
+        return Math.max(1, Math.min(left, MAX_PASS / samples));
     }
 
     /** The largest radius of a random start: ε, or the reference's default ε in minimum-norm use. */
@@ -207,6 +216,8 @@ public record Fab(Norm norm, float epsilon, boolean targeted, int targets, int s
         private final boolean[] clean;
         /** Per sample, the norm of the closest misclassified point found, +∞ before any. */
         private final float[] best;
+        /** FAB-T: per sample, the classes by decreasing clean logit, flat [N, K]; null for FAB. */
+        private final long[] ranking;
 
         /** Evaluates the clean batch; x's manager must be the attack's scope. */
         Search(CountingClassifier model, NDArray x, Criterion criterion) {
@@ -218,6 +229,9 @@ public record Fab(Norm norm, float epsilon, boolean targeted, int targets, int s
             this.clean = criterion.isAdversarial(cleanLogits).toBooleanArray();
             this.best = new float[clean.length];
             Arrays.fill(best, Float.POSITIVE_INFINITY);
+            this.ranking = targeted
+                    ? cleanLogits.argSort(1, false).toType(DataType.INT64, false).toLongArray()
+                    : null;
         }
 
         /** The samples the next run attacks: correct at x and, when bounded, not yet broken within ε. */
@@ -246,19 +260,24 @@ public record Fab(Norm norm, float epsilon, boolean targeted, int targets, int s
         }
 
         /**
-         * One run of {@code steps} iterations on the samples at {@code rows}.
-         *
-         * @param toward FAB-T's target class per sample of the batch, or null for FAB
+         * One run of {@code steps} iterations on the samples at {@code rows}: FAB's, or FAB-T's
+         * toward the classes of clean ranks {@code firstRank} .. {@code firstRank + ranks - 1}, all
+         * at once (row r · m + j of the run attacks sample {@code rows[j]} toward rank
+         * {@code firstRank + r}; a sample leaves with all its rows once one of them breaks it).
          */
-        void run(long[] rows, NDArray toward, boolean randomStart, long runSeed) {
+        void run(long[] rows, int firstRank, int ranks, boolean randomStart, long runSeed) {
             try (NDManager scope = x.getManager().newSubManager()) {
+                int m = rows.length;
                 State state = new State();
-                state.ids = rows.clone();
-                state.positions = scope.create(rows);
+                state.ids = new long[Math.multiplyExact(m, ranks)];
+                for (int r = 0; r < ranks; r++) {
+                    System.arraycopy(rows, 0, state.ids, r * m, m);
+                }
+                state.positions = scope.create(state.ids);
                 state.clean = x.get(state.positions);
                 state.criterion = criterion.subset(state.positions);
-                state.boundaries = toward != null
-                        ? toward.get(state.positions).reshape(-1, 1)
+                state.boundaries = targeted
+                        ? scope.create(targetClasses(state.ids, firstRank, m), new Shape(state.size(), 1))
                         : others(scope, state.criterion.labels(), model.numClasses());
                 state.iterate = state.clean;
                 state.arrays().attach(scope);
@@ -273,6 +292,16 @@ public record Fab(Norm norm, float epsilon, boolean targeted, int targets, int s
                     }
                 }
             }
+        }
+
+        /** Per row, the class of clean rank firstRank + row / m of the row's sample. */
+        private long[] targetClasses(long[] ids, int firstRank, int m) {
+            int classes = model.numClasses();
+            long[] out = new long[ids.length];
+            for (int j = 0; j < ids.length; j++) {
+                out[j] = ranking[Math.toIntExact(ids[j]) * classes + firstRank - 1 + j / m];
+            }
+            return out;
         }
 
         /** x + 0.5 · min(best, ε) · t / ||t||, clipped to the box. */
@@ -313,20 +342,37 @@ public record Fab(Norm norm, float epsilon, boolean targeted, int targets, int s
                     .add(state.clean.add(fromOrigin.mul(eta)).mul(alpha)).clip(0f, 1f);
             boolean[] hit = state.criterion.isAdversarial(model.logits(next)).toBooleanArray();
             float[] distance = norm.distance(next, state.clean).toFloatArray();
-            boolean[] closer = new boolean[m];
-            boolean[] done = new boolean[m];
+            // Several rows may attack one sample (FAB-T's targets): the closest hit of the step wins.
+            int[] winner = new int[m];
+            int winners = 0;
             for (int j = 0; j < m; j++) {
                 int id = Math.toIntExact(state.ids[j]);
-                closer[j] = hit[j] && distance[j] < best[id];
-                if (closer[j]) {
+                if (hit[j] && distance[j] < best[id]) {
                     best[id] = distance[j];
+                    winner[winners++] = j;
                 }
-                done[j] = bounded() && best[id] <= epsilon;
             }
-            long[] improved = IterativeGradientAttack.positions(closer, true);
-            if (improved.length > 0) {
-                NDArray rows = next.getManager().create(improved);
-                adversarial.set(new NDIndex("{}", state.positions.get(rows)), next.get(rows));
+            long[] improved = new long[winners];
+            long[] samples = new long[winners];
+            int kept = 0;
+            boolean[] taken = new boolean[best.length];
+            for (int k = winners - 1; k >= 0; k--) { // a sample's last improvement is its closest
+                int j = winner[k];
+                int id = Math.toIntExact(state.ids[j]);
+                if (!taken[id]) {
+                    taken[id] = true;
+                    improved[kept] = j;
+                    samples[kept++] = id;
+                }
+            }
+            if (kept > 0) {
+                NDManager manager = next.getManager();
+                adversarial.set(new NDIndex("{}", manager.create(Arrays.copyOf(samples, kept))),
+                        next.get(manager.create(Arrays.copyOf(improved, kept))));
+            }
+            boolean[] done = new boolean[m];
+            for (int j = 0; j < m; j++) {
+                done[j] = bounded() && best[Math.toIntExact(state.ids[j])] <= epsilon;
             }
             NDArray back = state.clean.add(next.sub(state.clean).mul(beta));
             state.iterate = NDArrays.where(mask(next, hit), back, next);
@@ -346,6 +392,11 @@ public record Fab(Norm norm, float epsilon, boolean targeted, int targets, int s
         private NDList closestBoundary(State state) {
             int m = state.size();
             long candidates = state.boundaries.getShape().get(1);
+            if (candidates == 1) { // FAB-T, or a two-class FAB: the boundary needs no choosing
+                LossGradient pass = model.lossGradient(state.iterate, state.criterion.labels(),
+                        gap(state.boundaries.reshape(-1)));
+                return new NDList(pass.loss(), pass.gradient().reshape(m, -1));
+            }
             int perPass = (int) Math.max(1, Math.min(candidates, MAX_PASS / m));
             NDArray value = null;
             NDArray normal = null;
@@ -446,11 +497,6 @@ public record Fab(Norm norm, float epsilon, boolean targeted, int targets, int s
             }
         }
         return manager.create(out, new Shape(label.length, classes - 1));
-    }
-
-    /** The class with the {@code rank}-th largest logit of each sample (rank 1: the prediction), int64 [N]. */
-    static NDArray targetClasses(NDArray logits, int rank) {
-        return logits.argSort(1, false).get(new NDIndex(":, {}", rank - 1)).toType(DataType.INT64, false);
     }
 
     /** {@code count} copies of a batch, one after the other along the first axis. */

@@ -386,6 +386,33 @@ class FabTest {
     }
 
     @Test
+    void fabTBreaksTheSameSamplesWhetherItsTargetsRunTogetherOrInTurn() {
+        double[] exact = new double[N];
+        for (int i = 0; i < N; i++) {
+            exact[i] = model.minimalDistance(data[i], labels[i], 1);
+        }
+        double[] sorted = exact.clone();
+        Arrays.sort(sorted);
+        Fab attack = Fab.builder(Norm.LINF).optEpsilon((float) sorted[N / 2]).optTargeted(true)
+                .optTargets(3).optSteps(20).build();
+        // 6 copies of the data: more rows than one pass holds with two targets, so one at a time
+        int copies = 6;
+        int[] rows = IntStream.range(0, copies * N).map(r -> r % N).toArray();
+        assertThat(Fab.wave(rows.length, 3)).isEqualTo(1);
+        AttackResult inTurn = attack.run(model, batch(rows), untargeted(rows));
+        int broken = 0;
+        for (int i = 0; i < N; i++) {
+            assertThat(Fab.wave(1, 3)).isEqualTo(3);
+            boolean together = attack.run(model, batch(i), untargeted(i)).success()[0];
+            broken += together ? 1 : 0;
+            for (int c = 0; c < copies; c++) {
+                assertThat(inTurn.success()[c * N + i]).as("sample %d, copy %d", i, c).isEqualTo(together);
+            }
+        }
+        assertThat(broken).isBetween(1, N - 1);
+    }
+
+    @Test
     void restartsNeverWorsenTheMinimalNorm() {
         Fab once = Fab.builder(Norm.LINF).optSteps(10).build();
         Fab thrice = Fab.builder(Norm.LINF).optSteps(10).optRestarts(3).optSeed(7).build();
