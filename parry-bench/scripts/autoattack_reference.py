@@ -171,8 +171,8 @@ def attack(args):
             return sum(int((model(images[i:i + args.batch]).argmax(1)
                             == labels[i:i + args.batch]).sum())
                        for i in range(0, len(labels), args.batch))
-        robust = correct(x, y)
-        clean = robust
+        clean = correct(x, y)
+        robust = clean
         setup = model.phase_counts("setup")
         report = {"torch": torch.__version__, "threads": torch.get_num_threads(),
                   "points": len(y), "clean_accuracy": clean / len(y), "seconds": seconds,

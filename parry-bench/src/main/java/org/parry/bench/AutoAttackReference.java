@@ -94,23 +94,33 @@ final class AutoAttackReference {
         String given = System.getenv("AUTOATTACK_DIR");
         Path directory = Path.of(given != null ? given : EXTRACTED).toAbsolutePath();
         if (!hasAutoAttack(directory)) {
-            Path git = Path.of(System.getenv().getOrDefault("AUTOATTACK_GIT", DEFAULT_GIT));
             if (given != null) {
                 throw new IllegalStateException("AUTOATTACK_DIR=" + given + " holds no"
                         + " autoattack/autoattack.py; " + HOW_TO_GET);
             }
+            Path git = Path.of(System.getenv().getOrDefault("AUTOATTACK_GIT", DEFAULT_GIT));
             if (!Files.isDirectory(git)) {
                 throw new IllegalStateException(HOW_TO_GET);
             }
             extract(git, directory, out);
         }
         Path commitFile = directory.resolve(COMMIT_FILE);
-        String commit = Files.isRegularFile(commitFile) ? Files.readString(commitFile).trim()
-                : "unknown (" + directory + ")";
+        String commit;
+        if (Files.isRegularFile(commitFile)) {
+            commit = Files.readString(commitFile).trim();
+        } else if (Files.exists(directory.resolve(".git"))) {
+            commit = command(List.of("git", "-C", directory.toString(), "rev-parse", "HEAD"), null)
+                    .get(0);
+        } else {
+            commit = "unknown (" + directory + ")";
+        }
         return new AutoAttackReference(driver, python, directory, commit, out);
     }
 
-    /** The AutoAttack commit the driver runs, or "unknown (DIR)" for a checkout without one. */
+    /**
+     * The AutoAttack commit the driver runs: recorded at extraction, or a checkout's HEAD, or
+     * "unknown (DIR)".
+     */
     String commit() {
         return commit;
     }
