@@ -1,5 +1,6 @@
 package org.parry.bench;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import org.parry.eval.EvaluationSettings;
 import org.parry.eval.Evaluator;
 import org.parry.eval.Suite;
 import org.parry.model.BlockClassifier;
+import org.parry.model.Classifier;
 import org.parry.norm.Norm;
 
 /**
@@ -46,35 +48,83 @@ public final class AutoAttackBenchmark implements Benchmark {
                 + " Fashion-MNIST test points vs a trained small-cnn (--quick: " + QUICK_POINTS + ")";
     }
 
+    /**
+     * What one AutoAttack-standard evaluation measured.
+     *
+     * @param run the evaluator's result
+     * @param seconds wall time of the whole evaluation (clean predictions and the hypocritical
+     *     perturbation included)
+     * @param cpuSeconds this process's CPU seconds meanwhile
+     * @param attackCpuSeconds each attack's CPU seconds, in suite order
+     */
+    public record Measured(Evaluator.Run run, double seconds, double cpuSeconds,
+            List<Double> attackCpuSeconds) {
+
+        /** The result at the one ε. */
+        public EpsilonResult result() {
+            return run.results().get(0);
+        }
+
+        /** The fraction of points predicted correctly without attack. */
+        public double cleanAccuracy() {
+            int correct = 0;
+            for (int i = 0; i < run.labels().length; i++) {
+                correct += run.labels()[i] == run.cleanPredictions()[i] ? 1 : 0;
+            }
+            return (double) correct / run.labels().length;
+        }
+    }
+
+    /**
+     * Runs AutoAttack-standard at L∞ ε = {@value #EPSILON}, batch {@value #BATCH}, seed 0 on
+     * {@code data} with the {@link Evaluator}, as {@code parry evaluate --suite autoattack} does
+     * (its journal in a temporary directory, deleted afterwards), printing a line as each attack
+     * starts.
+     */
+    public static Measured evaluate(BenchContext context, Classifier model, ImageDataset data)
+            throws IOException {
+        EvaluationSettings settings = new EvaluationSettings(Suite.parse("autoattack"), Norm.LINF,
+                new float[] {EPSILON}, 0, BATCH);
+        List<Double> cpu = new ArrayList<>();
+        Path journal = Files.createTempDirectory("parry-bench-autoattack");
+        try {
+            long start = System.nanoTime();
+            double startCpu = cpuSeconds();
+            Evaluator.Run run = new Evaluator(settings, progress(context, cpu)).run(model, data,
+                    journal, false);
+            return new Measured(run, (System.nanoTime() - start) / 1e9, cpuSeconds() - startCpu,
+                    cpu);
+        } finally {
+            QuickMemoryBenchmark.deleteJournal(journal);
+        }
+    }
+
+    /** One attack's numbers for {@code --json}. */
+    public static Map<String, Object> attackJson(AttackOutcome outcome) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("name", outcome.name());
+        entry.put("attacked", outcome.attacked());
+        entry.put("broken", outcome.broken());
+        entry.put("robust_accuracy_after", outcome.robustAccuracy());
+        entry.put("gradients", outcome.gradients());
+        entry.put("queries", outcome.queries());
+        entry.put("seconds", outcome.seconds());
+        return entry;
+    }
+
     @Override
     public Map<String, Object> run(BenchContext context) throws Exception {
         int points = context.quick() ? QUICK_POINTS : POINTS;
         ImageDataset data = TrainedModels.fashionMnistTest().first(points);
-        EvaluationSettings settings = new EvaluationSettings(Suite.parse("autoattack"), Norm.LINF,
-                new float[] {EPSILON}, 0, BATCH);
-        Evaluator.Run run;
-        double total;
-        double totalCpu;
-        List<Double> cpu = new ArrayList<>();
+        Measured measured;
         try (BlockClassifier model = TrainedModels.smallCnn(context.out())) {
-            Path journal = Files.createTempDirectory("parry-bench-autoattack");
-            try {
-                long start = System.nanoTime();
-                double startCpu = cpuSeconds();
-                run = new Evaluator(settings, progress(context, cpu)).run(model, data, journal,
-                        false);
-                total = (System.nanoTime() - start) / 1e9;
-                totalCpu = cpuSeconds() - startCpu;
-            } finally {
-                QuickMemoryBenchmark.deleteJournal(journal);
-            }
+            measured = evaluate(context, model, data);
         }
-        EpsilonResult result = run.results().get(0);
-        int correct = 0;
-        for (int i = 0; i < points; i++) {
-            correct += run.labels()[i] == run.cleanPredictions()[i] ? 1 : 0;
-        }
-        double clean = (double) correct / points;
+        EpsilonResult result = measured.result();
+        double total = measured.seconds();
+        double totalCpu = measured.cpuSeconds();
+        List<Double> cpu = measured.attackCpuSeconds();
+        double clean = measured.cleanAccuracy();
 
         Table table = new Table("attack", "attacked", "broken", "robust acc after", "gradients",
                 "queries", "seconds", "share of time", "CPU seconds");
@@ -92,14 +142,7 @@ public final class AutoAttackBenchmark implements Benchmark {
             gradients += outcome.gradients();
             queries += outcome.queries();
             attackSeconds += outcome.seconds();
-            Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("name", outcome.name());
-            entry.put("attacked", outcome.attacked());
-            entry.put("broken", outcome.broken());
-            entry.put("robust_accuracy_after", outcome.robustAccuracy());
-            entry.put("gradients", outcome.gradients());
-            entry.put("queries", outcome.queries());
-            entry.put("seconds", outcome.seconds());
+            Map<String, Object> entry = attackJson(outcome);
             entry.put("share_of_time", outcome.seconds() / total);
             entry.put("cpu_seconds", cpu.get(a));
             attacks.add(entry);

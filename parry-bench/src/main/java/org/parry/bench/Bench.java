@@ -22,18 +22,22 @@ import java.util.Set;
  *
  * <pre>
  * bench [--quick] [--json FILE] [--threads N] [--malloc-tuning] [NAME...]
- *       NAME: sgemm, gradient, memory, training, attack, autoattack, quick-memory,
- *             defense-training, all
+ *       NAME: sgemm, gradient, memory, training, attack, autoattack, autoattack-robust,
+ *             quick-memory, defense-training, all
  * </pre>
  *
- * Runs the chosen benchmarks (all by default) one after the other in this process, prints a table
- * per benchmark and, with {@code --json}, writes every number (medians, spreads, raw repetitions,
+ * Runs the chosen benchmarks (by default, and for {@code all}, every one that does not run only
+ * when named: {@code autoattack-robust}) one after the other in this process, prints a table per
+ * benchmark and, with {@code --json}, writes every number (medians, spreads, raw repetitions,
  * environment) to FILE. {@code gradient} and {@code training} are reported against the sgemm
  * roofline, so choosing either also runs {@code sgemm} first. {@code --quick} runs fewer, shorter repetitions (smoke test);
  * {@code --threads N} sets PyTorch's intra-op thread count (default: one per core);
  * {@code --malloc-tuning} raises glibc's mmap and trim thresholds ({@link NativeMalloc}).
  * {@code autoattack} and {@code quick-memory} attack a small-cnn trained on Fashion-MNIST, which
- * they train once and keep in {@value TrainedModels#CACHE} ({@link TrainedModels}).
+ * they train once and keep in {@value TrainedModels#CACHE} ({@link TrainedModels});
+ * {@code autoattack-robust} compares Parry's AutoAttack with fra31's Python original on it and on
+ * two adversarially trained small-cnn, and needs {@code python3-torch} and fra31's repository
+ * ({@link AutoAttackRobustBenchmark}).
  * Run with {@code -Dai.djl.offline=true}: nothing is downloaded.
  */
 public final class Bench {
@@ -41,7 +45,8 @@ public final class Bench {
     private static final List<Benchmark> BENCHMARKS = List.of(
             new SgemmBenchmark(), new GradientBenchmark(), new MemoryBenchmark(),
             new TrainingBenchmark(), new AttackBenchmark(), new AutoAttackBenchmark(),
-            new QuickMemoryBenchmark(), new DefenseTrainingBenchmark());
+            new AutoAttackRobustBenchmark(), new QuickMemoryBenchmark(),
+            new DefenseTrainingBenchmark());
 
     private Bench() {}
 
@@ -175,7 +180,7 @@ public final class Bench {
         boolean all = names.isEmpty() || names.contains("all");
         List<Benchmark> chosen = new ArrayList<>();
         for (Benchmark benchmark : BENCHMARKS) {
-            boolean wanted = all || names.contains(benchmark.name())
+            boolean wanted = (all && benchmark.inAll()) || names.contains(benchmark.name())
                     || (benchmark instanceof SgemmBenchmark
                             && (names.contains("gradient") || names.contains("training")));
             if (wanted) {
@@ -205,7 +210,8 @@ public final class Bench {
         stream.println("  --malloc-tuning  keep freed native memory for reuse (glibc mallopt), see NativeMalloc");
         stream.println("benchmarks (default all, run in this order):");
         for (Benchmark benchmark : BENCHMARKS) {
-            stream.printf("  %-12s %s%n", benchmark.name(), benchmark.description());
+            stream.printf("  %-17s %s%s%n", benchmark.name(), benchmark.description(),
+                    benchmark.inAll() ? "" : " [only when named]");
         }
         return error == null ? 0 : 2;
     }

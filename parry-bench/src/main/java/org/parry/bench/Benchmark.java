@@ -12,6 +12,14 @@ public interface Benchmark {
     String description();
 
     /**
+     * Whether {@code all} (and a command line naming no benchmark) runs it; benchmarks that need
+     * more than Parry, or hours, run only when named.
+     */
+    default boolean inAll() {
+        return true;
+    }
+
+    /**
      * Runs the benchmark, prints its table to {@link BenchContext#out()} and returns its
      * machine-readable results.
      */

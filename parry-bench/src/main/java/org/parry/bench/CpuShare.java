@@ -7,8 +7,10 @@ import java.nio.file.Path;
 /**
  * How much of the machine's CPU time other processes took while a benchmark ran, from the
  * busy jiffies of {@code /proc/stat} minus this process's own ({@code /proc/self/stat} utime +
- * stime). Other work on a small machine distorts throughput, so the runner prints this share next
- * to every benchmark; a few percent is noise, tens of percent mean the numbers are low.
+ * stime, plus cutime + cstime of the subprocesses it has waited for, such as the Python side of
+ * {@code autoattack-robust}). Other work on a small machine distorts throughput, so the runner
+ * prints this share next to every benchmark; a few percent is noise, tens of percent mean the
+ * numbers are low.
  */
 public final class CpuShare {
 
@@ -63,13 +65,18 @@ public final class CpuShare {
         return new long[] {-1, -1};
     }
 
-    /** This process's user + system jiffies, or -1. */
+    /**
+     * This process's user + system jiffies, and those of its children that it has waited for
+     * (a benchmark's subprocess is its own work, not another process's), or -1.
+     */
     private static long own() {
         try {
             String stat = Files.readString(Path.of("/proc/self/stat"));
             // the command name (field 2) may contain spaces; fields after ')' start at field 3
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            // utime, stime, cutime, cstime: fields 14 to 17
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13])
+                    + Long.parseLong(f[14]);
         } catch (IOException | RuntimeException e) {
             return -1;
         }

@@ -22,8 +22,6 @@ import org.parry.data.Batch;
 import org.parry.data.DataSets;
 import org.parry.data.ImageDataset;
 import org.parry.data.Split;
-import org.parry.defense.DefenseOptions;
-import org.parry.defense.DefenseRegistry;
 import org.parry.eval.EvaluationListener;
 import org.parry.eval.EvaluationSettings;
 import org.parry.eval.SanityCheck;
@@ -39,10 +37,6 @@ import org.parry.model.zoo.ArchitectureOptions;
 import org.parry.model.zoo.Nonlinearity;
 import org.parry.norm.Norm;
 import org.parry.train.RobustnessMonitor;
-import org.parry.train.TrainingJob;
-import org.parry.train.TrainingListener;
-import org.parry.train.TrainingObjective;
-import org.parry.train.TrainingSettings;
 
 /**
  * Regenerates {@code docs/defenses.md}: trains every defense of {@code org.parry.defense} on
@@ -72,9 +66,15 @@ public final class DefenseTable {
             "distillation", "trades", "fat", "fgsm-mixed", "ensemble-at", "standard");
 
     /** One trained model of the table. */
-    private record Run(String id, String label, String architecture, ArchitectureOptions options,
-            String defense, Float epsilon, Map<String, String> settings, String dataset,
-            int trainSize, int epochs, long seed, boolean monitor) {}
+    private record Run(String id, String label, TrainingRecipe recipe) {
+
+        Run(String id, String label, String architecture, ArchitectureOptions options,
+                String defense, Float epsilon, Map<String, String> settings, String dataset,
+                int trainSize, int epochs, long seed, boolean monitor) {
+            this(id, label, new TrainingRecipe(architecture, options, defense, epsilon, settings,
+                    dataset, trainSize, epochs, seed, monitor));
+        }
+    }
 
     private final Path work;
     private final Path out;
@@ -128,7 +128,7 @@ public final class DefenseTable {
 
     private void run() throws IOException {
         Files.createDirectories(work);
-        List<Run> main = mainRuns();
+        List<Run> main = mainRuns(work, quick);
         List<Run> overfitting = overfittingRuns();
         List<Run> goodfellow = mnistRuns();
         for (Run run : concat(main, overfitting, goodfellow)) {
@@ -163,12 +163,24 @@ public final class DefenseTable {
         log.println("wrote " + out);
     }
 
-    private int scaled(int size) {
+    private static int scaled(int size, boolean quick) {
         return quick ? Math.max(256, size / 20) : size;
     }
 
-    private List<Run> mainRuns() {
-        int size = scaled(20_000);
+    /**
+     * How the main table trains the model {@code id} (e.g. {@code pgd-at}, {@code fgsm-rs}) in a
+     * full run, for the benchmarks that attack the same models.
+     */
+    static TrainingRecipe mainRecipe(String id) {
+        return mainRuns(Path.of("runs", "defenses"), false).stream()
+                .filter(run -> run.id().equals(id)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no model '" + id
+                        + "' in the defense table's main section"))
+                .recipe();
+    }
+
+    private static List<Run> mainRuns(Path work, boolean quick) {
+        int size = scaled(20_000, quick);
         int epochs = quick ? 1 : 4;
         ArchitectureOptions relu = ArchitectureOptions.DEFAULT;
         List<Run> runs = new ArrayList<>();
@@ -202,7 +214,7 @@ public final class DefenseTable {
     }
 
     private List<Run> overfittingRuns() {
-        int size = scaled(20_000);
+        int size = scaled(20_000, quick);
         int epochs = quick ? 2 : 6;
         ArchitectureOptions relu = ArchitectureOptions.DEFAULT;
         List<Run> runs = new ArrayList<>();
@@ -228,7 +240,7 @@ public final class DefenseTable {
     }
 
     private List<Run> mnistRuns() {
-        int size = scaled(60_000);
+        int size = scaled(60_000, quick);
         int epochs = quick ? 1 : 5;
         return List.of(
                 new Run("mnist-linear", "shallow softmax, standard", "linear",
@@ -314,31 +326,16 @@ public final class DefenseTable {
     }
 
     private void train(Run run, Path directory) throws IOException {
-        log.printf(Locale.ROOT, "%s: training %s on %d %s images for %d epochs%n", run.id(),
-                run.defense(), run.trainSize(), run.dataset(), run.epochs());
-        ImageDataset train = DataSets.load(run.dataset(), dataDirectory(run), Split.TRAIN)
-                .first(run.trainSize());
-        TrainingSettings settings = TrainingSettings.builder().optEpochs(run.epochs())
-                .optSeed(run.seed()).build();
-        try (TrainingObjective objective = DefenseRegistry.create(run.defense(),
-                new DefenseOptions(run.epsilon(), run.settings()), train.imageShape())) {
-            RobustnessMonitor monitor = null;
-            ImageDataset trainOn = train;
-            if (run.monitor()) {
-                monitor = RobustnessMonitor.onLastImages(train, 512, run.epsilon(), 0.2);
-                trainOn = train.first(train.size() - 512);
-            }
-            new TrainingJob(run.architecture(), run.options(), trainOn, testSet(run), settings,
-                    objective, monitor, directory).run(true, TrainingListener.NONE, done -> {});
-        }
+        log.printf(Locale.ROOT, "%s: training %s%n", run.id(), run.recipe().describe());
+        run.recipe().train(directory, dataDirectory(run));
     }
 
     private ImageDataset testSet(Run run) throws IOException {
-        return DataSets.load(run.dataset(), dataDirectory(run), Split.TEST);
+        return DataSets.load(run.recipe().dataset(), dataDirectory(run), Split.TEST);
     }
 
     private Path dataDirectory(Run run) {
-        return run.dataset().equals("mnist") ? mnist : null;
+        return run.recipe().dataset().equals("mnist") ? mnist : null;
     }
 
     private static double cleanAccuracy(BlockClassifier model, ImageDataset data) {
@@ -426,7 +423,7 @@ public final class DefenseTable {
     }
 
     private void mainSection(StringBuilder page, List<Run> runs) {
-        Run first = runs.get(0);
+        TrainingRecipe first = runs.get(0).recipe();
         page.append("## Adversarial training at ε = 0.1 (L∞), Fashion-MNIST, small-cnn\n\n")
                 .append("Each model: the first ").append(first.trainSize())
                 .append(" training images, ").append(first.epochs())
@@ -517,7 +514,7 @@ public final class DefenseTable {
     }
 
     private void overfittingSection(StringBuilder page, List<Run> runs) {
-        Run first = runs.get(0);
+        TrainingRecipe first = runs.get(0).recipe();
         page.append("## Catastrophic overfitting: FGSM-RS at ε = 0.2 and the bag of tricks\n\n")
                 .append("FGSM-RS (α = 1.25ε) on the first ").append(first.trainSize())
                 .append(" training images (512 of them held out for the monitor), up to ")
@@ -573,7 +570,7 @@ public final class DefenseTable {
             tally[0] += monitor.startsWith("fired") || collapsedAtTest ? 1 : 0;
             tally[1] += gap > 0.3 ? 1 : 0;
             tally[2]++;
-            page.append("| ").append(run.label()).append(" | ").append(run.seed())
+            page.append("| ").append(run.label()).append(" | ").append(run.recipe().seed())
                     .append(" | ").append(trace)
                     .append(" | ").append(monitor)
                     .append(" | ").append(number(r, "clean"))
@@ -601,7 +598,7 @@ public final class DefenseTable {
             return;
         }
         page.append("Linear model (softmax regression) on the MNIST training set, ")
-                .append(runs.get(0).epochs()).append(" epochs, Adam 1e-3; FGSM at ε = 0.25 on the"
+                .append(runs.get(0).recipe().epochs()).append(" epochs, Adam 1e-3; FGSM at ε = 0.25 on the"
                         + " first ").append(TEST_POINTS).append(" test images. The paper reports"
                         + " 99.9% FGSM error for the shallow softmax and, for its maxout network,"
                         + " 89.4% before and 17.9% after adversarial training.\n\n");

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.parry.loss.CrossEntropyLoss;
 import org.parry.model.BlockClassifier;
+import org.parry.model.Classifier;
 
 /**
  * Input-gradient throughput, the inner loop of every white-box attack: for {@code small-cnn} and
@@ -72,26 +73,15 @@ public final class GradientBenchmark implements Benchmark {
                 NDArray x = data.randomUniform(0f, 1f, new Shape(BATCH).addAll(Models.MNIST));
                 NDArray y = data.randomInteger(0, CLASSES, new Shape(BATCH), DataType.INT64);
 
-                Timing.Result gradient = context.timing(10).measure(() -> {
-                    try (NDManager step = data.newSubManager()) {
-                        step.tempAttachAll(x, y);
-                        classifier.lossGradient(x, y, CrossEntropyLoss.get());
-                    }
-                });
-                Timing.Result forward = context.timing(10).measure(() -> {
-                    try (NDManager step = data.newSubManager()) {
-                        step.tempAttachAll(x);
-                        classifier.logits(x);
-                    }
-                });
+                Passes passes = time(context, classifier, x, y);
                 Map<String, Object> entry = new LinkedHashMap<>();
                 entry.put("model", model);
                 entry.put("batch", BATCH);
                 entry.put("forward_flops_per_image", count.forwardFlops());
                 entry.put("layers", layersJson(count));
-                double fraction = addPass(table, entry, "fwd+bwd", model, gradient,
+                double fraction = addPass(table, entry, "fwd+bwd", model, passes.gradient(),
                         count.inputGradientFlops(), count.forwardFlops(), roofline);
-                addPass(table, entry, "forward", model, forward,
+                addPass(table, entry, "forward", model, passes.forward(),
                         count.forwardFlops(), count.forwardFlops(), roofline);
                 gradientFraction.put(model, fraction);
                 results.add(entry);
@@ -117,6 +107,37 @@ public final class GradientBenchmark implements Benchmark {
         json.put("target_fraction_madry_cnn", TARGET_FRACTION);
         json.put("models", results);
         return json;
+    }
+
+    /**
+     * The timings of the two passes on one batch.
+     *
+     * @param gradient seconds per fwd+bwd call
+     * @param forward seconds per forward-only call
+     */
+    public record Passes(Timing.Result gradient, Timing.Result forward) {}
+
+    /**
+     * Times {@code classifier.lossGradient(x, y, CrossEntropyLoss.get())} (fwd+bwd) and {@code
+     * classifier.logits(x)} (forward) on the batch {@code x, y} with the context's standard
+     * timing, each call in its own sub-manager of {@code x}'s, closed right after.
+     */
+    public static Passes time(BenchContext context, Classifier classifier, NDArray x, NDArray y)
+            throws Exception {
+        NDManager data = x.getManager();
+        Timing.Result gradient = context.timing(10).measure(() -> {
+            try (NDManager step = data.newSubManager()) {
+                step.tempAttachAll(x, y);
+                classifier.lossGradient(x, y, CrossEntropyLoss.get());
+            }
+        });
+        Timing.Result forward = context.timing(10).measure(() -> {
+            try (NDManager step = data.newSubManager()) {
+                step.tempAttachAll(x);
+                classifier.logits(x);
+            }
+        });
+        return new Passes(gradient, forward);
     }
 
     /** Adds one row and its JSON; returns the fraction of the roofline. */

@@ -15,15 +15,30 @@ import org.parry.train.TrainingListener;
 import org.parry.train.TrainingSettings;
 
 /**
- * The trained model the evaluation benchmarks attack: {@code small-cnn} after one epoch on
- * Fashion-MNIST with Parry's default training settings (Adam 1e-3, batch 128, seed 0), the model
- * {@code parry demo} trains. Saved in {@value #CACHE} under the working directory on first use and
- * loaded from there afterwards; training time is not part of any benchmark's numbers.
+ * The trained models the evaluation benchmarks attack, each saved under {@value #DIRECTORY} in the
+ * working directory on first use and loaded from there afterwards; training time is not part of
+ * any benchmark's numbers:
+ *
+ * <ul>
+ *   <li>{@link #smallCnn}: {@code small-cnn} after one epoch on Fashion-MNIST with Parry's default
+ *       training settings (Adam 1e-3, batch 128, seed 0), the model {@code parry demo} trains;
+ *   <li>{@link #defended}: a {@code small-cnn} adversarially trained as {@link DefenseTable}'s
+ *       main table trains it ({@link DefenseTable#mainRecipe}).
+ * </ul>
  */
 public final class TrainedModels {
 
-    /** Where the model is kept between runs. */
-    public static final String CACHE = "runs/bench/small-cnn";
+    /** Where the models are kept between runs, one directory each. */
+    public static final String DIRECTORY = "runs/bench";
+
+    /** Where {@link #smallCnn}'s model is kept between runs. */
+    public static final String CACHE = DIRECTORY + "/small-cnn";
+
+    /** How to train a model that is not in the cache yet. */
+    @FunctionalInterface
+    private interface Training {
+        void train(Path directory) throws IOException;
+    }
 
     private TrainedModels() {}
 
@@ -33,21 +48,44 @@ public final class TrainedModels {
     }
 
     /**
-     * The cached model, trained first if the cache holds none.
+     * The cached standard model, trained first if the cache holds none.
      *
      * @param out told where the model comes from
      * @return a classifier the caller closes
      */
     public static BlockClassifier smallCnn(PrintStream out) throws IOException {
-        Path directory = Path.of(CACHE);
+        return cached(directory("small-cnn"), "small-cnn on Fashion-MNIST for one epoch",
+                directory -> new TrainingJob("small-cnn", ArchitectureOptions.DEFAULT,
+                        DataSets.load("fashion-mnist", null, Split.TRAIN), fashionMnistTest(),
+                        TrainingSettings.builder().optSeed(0).build(), new StandardObjective(),
+                        null, directory).run(false, TrainingListener.NONE, done -> {}), out);
+    }
+
+    /**
+     * The cached model {@code id} of the defense table's main section (e.g. {@code pgd-at},
+     * {@code fgsm-rs}), kept in {@value #DIRECTORY}/{@code id}, trained first if the cache holds
+     * none.
+     *
+     * @param out told where the model comes from
+     * @return a classifier the caller closes
+     */
+    public static BlockClassifier defended(String id, PrintStream out) throws IOException {
+        TrainingRecipe recipe = DefenseTable.mainRecipe(id);
+        return cached(directory(id), recipe.describe(),
+                directory -> recipe.train(directory, null), out);
+    }
+
+    /** Where the model {@code id} is kept ({@code small-cnn} for {@link #smallCnn}'s). */
+    public static Path directory(String id) {
+        return Path.of(DIRECTORY, id);
+    }
+
+    private static BlockClassifier cached(Path directory, String what, Training training,
+            PrintStream out) throws IOException {
         if (!SavedModel.isSavedModel(directory)) {
-            out.println("  training small-cnn on Fashion-MNIST for one epoch (cached in " + CACHE
-                    + "; not timed)");
+            out.println("  training " + what + " (cached in " + directory + "; not timed)");
             long start = System.nanoTime();
-            ImageDataset train = DataSets.load("fashion-mnist", null, Split.TRAIN);
-            new TrainingJob("small-cnn", ArchitectureOptions.DEFAULT, train, fashionMnistTest(),
-                    TrainingSettings.builder().optSeed(0).build(), new StandardObjective(), null,
-                    directory).run(false, TrainingListener.NONE, done -> {});
+            training.train(directory);
             out.printf("  trained in %.0f s%n", (System.nanoTime() - start) / 1e9);
         } else {
             out.println("  model: " + directory.toAbsolutePath() + " (delete it to retrain)");

@@ -1,0 +1,73 @@
+package org.parry.bench;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import org.parry.data.DataSets;
+import org.parry.data.ImageDataset;
+import org.parry.data.Split;
+import org.parry.defense.DefenseOptions;
+import org.parry.defense.DefenseRegistry;
+import org.parry.model.zoo.ArchitectureOptions;
+import org.parry.train.RobustnessMonitor;
+import org.parry.train.TrainingJob;
+import org.parry.train.TrainingListener;
+import org.parry.train.TrainingObjective;
+import org.parry.train.TrainingSettings;
+
+/**
+ * How {@link DefenseTable} and the benchmarks that attack its models train one model: an
+ * architecture, a defense of {@link DefenseRegistry} with its ε and settings, the first {@code
+ * trainSize} training images of a data set, epochs and seed; Parry's default optimizer (Adam
+ * 1e-3, batch 128). With {@code monitor}, the last {@value #MONITOR_HELD_OUT} of those images are
+ * held out for the catastrophic-overfitting {@link RobustnessMonitor} (PGD accuracy drop 0.2).
+ *
+ * @param architecture a model-zoo name
+ * @param options width, activation, first stride
+ * @param defense a {@link DefenseRegistry} name
+ * @param epsilon the defense's ε, or null for defenses without one
+ * @param settings the defense's settings
+ * @param dataset a {@link DataSets} name
+ * @param trainSize how many of the first training images to use
+ * @param epochs training epochs
+ * @param seed training seed (initialization, shuffling, the defense's randomness)
+ * @param monitor whether to run with the robustness monitor
+ */
+public record TrainingRecipe(String architecture, ArchitectureOptions options, String defense,
+        Float epsilon, Map<String, String> settings, String dataset, int trainSize, int epochs,
+        long seed, boolean monitor) {
+
+    /** Training images the monitor holds out. */
+    public static final int MONITOR_HELD_OUT = 512;
+
+    /** One line, e.g. "pgd-at small-cnn on 20000 fashion-mnist images for 4 epochs". */
+    public String describe() {
+        return defense + (epsilon == null ? "" : " (eps " + epsilon + ")") + " " + architecture
+                + " on " + trainSize + " " + dataset + " images for " + epochs + " epochs"
+                + (monitor ? " with the robustness monitor" : "");
+    }
+
+    /**
+     * Trains and saves the model in {@code directory}, continuing from its checkpoint when an
+     * earlier training there was interrupted.
+     *
+     * @param dataDirectory where the data set's files are, or null for the system location
+     */
+    public void train(Path directory, Path dataDirectory) throws IOException {
+        ImageDataset train = DataSets.load(dataset, dataDirectory, Split.TRAIN).first(trainSize);
+        ImageDataset test = DataSets.load(dataset, dataDirectory, Split.TEST);
+        TrainingSettings training = TrainingSettings.builder().optEpochs(epochs).optSeed(seed)
+                .build();
+        try (TrainingObjective objective = DefenseRegistry.create(defense,
+                new DefenseOptions(epsilon, settings), train.imageShape())) {
+            RobustnessMonitor watch = null;
+            ImageDataset trainOn = train;
+            if (monitor) {
+                watch = RobustnessMonitor.onLastImages(train, MONITOR_HELD_OUT, epsilon, 0.2);
+                trainOn = train.first(train.size() - MONITOR_HELD_OUT);
+            }
+            new TrainingJob(architecture, options, trainOn, test, training, objective, watch,
+                    directory).run(true, TrainingListener.NONE, done -> {});
+        }
+    }
+}
