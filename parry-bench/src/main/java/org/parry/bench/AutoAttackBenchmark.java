@@ -114,7 +114,7 @@ public final class AutoAttackBenchmark implements Benchmark {
 
     @Override
     public Map<String, Object> run(BenchContext context) throws Exception {
-        int points = context.quick() ? QUICK_POINTS : POINTS;
+        int points = context.points(POINTS, QUICK_POINTS);
         ImageDataset data = TrainedModels.fashionMnistTest().first(points);
         Measured measured;
         try (BlockClassifier model = TrainedModels.smallCnn(context.out())) {

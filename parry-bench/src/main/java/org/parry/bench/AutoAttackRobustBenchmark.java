@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.parry.attack.Fab;
 import org.parry.data.Batch;
 import org.parry.data.ImageDataset;
 import org.parry.eval.AttackOutcome;
@@ -32,11 +33,12 @@ import org.parry.model.TorchScriptClassifier;
  *   <li>Parry's AutoAttack-standard (APGD-CE, APGD-T, FAB-T, Square 5000) runs at L∞ ε =
  *       {@value AutoAttackBenchmark#EPSILON}, batch {@value AutoAttackBenchmark#BATCH}, on the
  *       first {@value AutoAttackBenchmark#POINTS} Fashion-MNIST test points ({@code --quick}:
- *       {@value AutoAttackBenchmark#QUICK_POINTS}), exactly as {@code ./bench autoattack} runs it
+ *       {@value AutoAttackBenchmark#QUICK_POINTS}; {@code --points N}), exactly as {@code ./bench autoattack} runs it
  *       ({@link AutoAttackBenchmark#evaluate}) on the Parry model.
  *   <li>Right after, on the same model, the raw batched time of the work FAB-T and Square did:
- *       fwd+bwd and forward-only images/s ({@link GradientBenchmark#time}) at the batch each ran
- *       at (the points it attacked, at most {@value AutoAttackBenchmark#BATCH}), and
+ *       fwd+bwd and forward-only images/s ({@link GradientBenchmark#time}) at the size of its
+ *       passes (Square: the points it attacked, at most {@value AutoAttackBenchmark#BATCH};
+ *       FAB-T: that times the targets it runs together, {@link Fab#wave}), and
  *       {@code raw = gradients / fwd+bwd rate + queries / forward rate}; the attack's seconds over
  *       raw is its overhead (target at most {@value #TARGET_OVERHEAD}). Square queries fewer
  *       points as it breaks them, at a lower rate than the full batch's, so its ratio
@@ -66,6 +68,8 @@ public final class AutoAttackRobustBenchmark implements Benchmark {
     public static final double EXPORT_TOLERANCE = 1e-3;
     /** Parry's attack seconds over fra31's on the robust models should be at most this. */
     public static final double TARGET_RATIO = 0.5;
+    /** AutoAttack-standard's FAB-T targets. */
+    private static final int FAB_T_TARGETS = 9;
     /** FAB-T's and Square's seconds over their raw batched time should be at most this. */
     public static final double TARGET_OVERHEAD = 1.5;
     private static final List<String> RAW_ATTACKS = List.of("fab-t", "square");
@@ -92,8 +96,9 @@ public final class AutoAttackRobustBenchmark implements Benchmark {
 
     @Override
     public Map<String, Object> run(BenchContext context) throws Exception {
-        int points = context.quick() ? AutoAttackBenchmark.QUICK_POINTS : AutoAttackBenchmark.POINTS;
-        ImageDataset data = TrainedModels.fashionMnistTest().first(points);
+        int points = context.points(AutoAttackBenchmark.POINTS, AutoAttackBenchmark.QUICK_POINTS);
+        ImageDataset test = TrainedModels.fashionMnistTest();
+        ImageDataset data = test.first(points);
         int threads = JniUtils.getNumThreads();
         AutoAttackReference reference = AutoAttackReference.locate(context.out());
         Path work = TrainedModels.directory("autoattack-robust").toAbsolutePath();
@@ -121,7 +126,7 @@ public final class AutoAttackRobustBenchmark implements Benchmark {
                 AutoAttackBenchmark.Measured parry = AutoAttackBenchmark.evaluate(context, model,
                         data);
                 double parryOthers = parryShare.othersFraction();
-                List<Map<String, Object>> raw = rawTimes(context, model, data, parry.result());
+                List<Map<String, Object>> raw = rawTimes(context, model, test, parry.result());
 
                 context.out().println("  fra31's AutoAttack on " + pt + "...");
                 CpuShare fra31Share = CpuShare.start();
@@ -198,21 +203,26 @@ public final class AutoAttackRobustBenchmark implements Benchmark {
     }
 
     /**
-     * FAB-T's and Square's raw batched time: the fwd+bwd and forward rates of {@code model} on
-     * the first min(attacked, batch) points, and the time their gradients and queries take at
-     * those rates.
+     * FAB-T's and Square's raw batched time: the fwd+bwd and forward rates of {@code model} at
+     * the size of the attack's passes, and the time their gradients and queries take at those
+     * rates. Square's passes hold the m = min(attacked, batch) points of its first call, FAB-T's
+     * m times the targets it runs together ({@link Fab#wave}).
+     *
+     * @param test images to time the passes on (the first ones)
      */
     private static List<Map<String, Object>> rawTimes(BenchContext context, Classifier model,
-            ImageDataset data, EpsilonResult result) throws Exception {
+            ImageDataset test, EpsilonResult result) throws Exception {
         List<Map<String, Object>> raw = new ArrayList<>();
         for (AttackOutcome outcome : result.attacks()) {
             if (!RAW_ATTACKS.contains(outcome.name()) || outcome.attacked() == 0) {
                 continue;
             }
-            int batchSize = Math.min(outcome.attacked(), AutoAttackBenchmark.BATCH);
+            int points = Math.min(outcome.attacked(), AutoAttackBenchmark.BATCH);
+            int batchSize = outcome.name().equals("fab-t")
+                    ? points * Fab.wave(points, FAB_T_TARGETS) : points;
             GradientBenchmark.Passes passes;
             try (NDManager manager = NDManager.newBaseManager()) {
-                Batch batch = data.batch(manager, 0, batchSize);
+                Batch batch = test.batch(manager, 0, batchSize);
                 passes = GradientBenchmark.time(context, model, batch.x(), batch.y());
             }
             double gradientRate = passes.gradient().rate(batchSize).median();

@@ -21,7 +21,7 @@ import java.util.Set;
  * Parry's end-to-end throughput benchmarks.
  *
  * <pre>
- * bench [--quick] [--json FILE] [--threads N] [--malloc-tuning] [NAME...]
+ * bench [--quick] [--json FILE] [--threads N] [--points N] [--malloc-tuning] [NAME...]
  *       NAME: sgemm, gradient, memory, training, attack, autoattack, autoattack-robust,
  *             quick-memory, defense-training, all
  * </pre>
@@ -32,6 +32,7 @@ import java.util.Set;
  * environment) to FILE. {@code gradient} and {@code training} are reported against the sgemm
  * roofline, so choosing either also runs {@code sgemm} first. {@code --quick} runs fewer, shorter repetitions (smoke test);
  * {@code --threads N} sets PyTorch's intra-op thread count (default: one per core);
+ * {@code --points N} sets how many test points {@code autoattack} and {@code autoattack-robust} attack;
  * {@code --malloc-tuning} raises glibc's mmap and trim thresholds ({@link NativeMalloc}).
  * {@code autoattack} and {@code quick-memory} attack a small-cnn trained on Fashion-MNIST, which
  * they train once and keep in {@value TrainedModels#CACHE} ({@link TrainedModels});
@@ -66,6 +67,7 @@ public final class Bench {
         boolean quick = false;
         Path json = null;
         int threads = 0;
+        int points = 0;
         boolean mallocTuning = false;
         Set<String> names = new LinkedHashSet<>();
         for (int i = 0; i < args.length; i++) {
@@ -90,6 +92,19 @@ public final class Bench {
                     }
                     if (threads < 1) {
                         return usage(err, "--threads must be >= 1");
+                    }
+                }
+                case "--points" -> {
+                    if (i + 1 >= args.length) {
+                        return usage(err, "--points needs a number");
+                    }
+                    try {
+                        points = Integer.parseInt(args[++i]);
+                    } catch (NumberFormatException e) {
+                        return usage(err, "--points needs a number, got '" + args[i] + "'");
+                    }
+                    if (points < 1) {
+                        return usage(err, "--points must be >= 1");
                     }
                 }
                 case "-h", "--help" -> {
@@ -128,7 +143,7 @@ public final class Bench {
         out.println("Each number: median of the timed repetitions after warm-up, (min..max) and "
                 + "spread = (max-min)/median.");
 
-        BenchContext context = new BenchContext(quick, out);
+        BenchContext context = new BenchContext(quick, points, out);
         Map<String, Object> results = new LinkedHashMap<>();
         int status = 0;
         for (Benchmark benchmark : chosen) {
@@ -203,10 +218,11 @@ public final class Bench {
         if (error != null) {
             stream.println("bench: " + error);
         }
-        stream.println("usage: bench [--quick] [--json FILE] [--threads N] [--malloc-tuning] [NAME...]");
+        stream.println("usage: bench [--quick] [--json FILE] [--threads N] [--points N] [--malloc-tuning] [NAME...]");
         stream.println("  --quick      fewer iterations (smoke test)");
         stream.println("  --json FILE  also write machine-readable results to FILE");
         stream.println("  --threads N  PyTorch intra-op threads (default: one per core)");
+        stream.println("  --points N   test points of autoattack and autoattack-robust (default: 1000, --quick 100)");
         stream.println("  --malloc-tuning  keep freed native memory for reuse (glibc mallopt), see NativeMalloc");
         stream.println("benchmarks (default all, run in this order):");
         for (Benchmark benchmark : BENCHMARKS) {

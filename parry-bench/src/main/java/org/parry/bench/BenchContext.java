@@ -10,17 +10,35 @@ import java.util.OptionalDouble;
 public final class BenchContext {
 
     private final boolean quick;
+    private final int points;
     private final PrintStream out;
     private double rooflineGflops = Double.NaN;
 
     public BenchContext(boolean quick, PrintStream out) {
+        this(quick, 0, out);
+    }
+
+    /**
+     * @param points test points for the evaluation benchmarks ({@code --points}), 0 for their
+     *     default
+     */
+    public BenchContext(boolean quick, int points, PrintStream out) {
         this.quick = quick;
+        this.points = points;
         this.out = out;
     }
 
     /** Whether to run fewer iterations (a smoke test). */
     public boolean quick() {
         return quick;
+    }
+
+    /**
+     * The test points an evaluation benchmark attacks: {@code --points} if given, else its
+     * {@code --quick} or full default.
+     */
+    public int points(int full, int quickPoints) {
+        return points > 0 ? points : quick ? quickPoints : full;
     }
 
     public PrintStream out() {

@@ -196,7 +196,7 @@ public record Fab(Norm norm, float epsilon, boolean targeted, int targets, int s
      * How many of the {@code left} remaining FAB-T targets run together on {@code samples} samples:
      * as many as fit in a pass of {@value #MAX_PASS} images, at least one.
      */
-    static int wave(int samples, int left) {
+    public static int wave(int samples, int left) {
         return Math.max(1, Math.min(left, MAX_PASS / samples));
     }
 
