@@ -81,30 +81,16 @@ public final class Bench {
                     }
                     json = Path.of(args[++i]);
                 }
-                case "--threads" -> {
-                    if (i + 1 >= args.length) {
-                        return usage(err, "--threads needs a number");
+                case "--threads", "--points" -> {
+                    String problem = i + 1 >= args.length ? "needs a number" : positive(args[i + 1]);
+                    if (problem != null) {
+                        return usage(err, arg + " " + problem);
                     }
-                    try {
-                        threads = Integer.parseInt(args[++i]);
-                    } catch (NumberFormatException e) {
-                        return usage(err, "--threads needs a number, got '" + args[i] + "'");
-                    }
-                    if (threads < 1) {
-                        return usage(err, "--threads must be >= 1");
-                    }
-                }
-                case "--points" -> {
-                    if (i + 1 >= args.length) {
-                        return usage(err, "--points needs a number");
-                    }
-                    try {
-                        points = Integer.parseInt(args[++i]);
-                    } catch (NumberFormatException e) {
-                        return usage(err, "--points needs a number, got '" + args[i] + "'");
-                    }
-                    if (points < 1) {
-                        return usage(err, "--points must be >= 1");
+                    int value = Integer.parseInt(args[++i]);
+                    if (arg.equals("--threads")) {
+                        threads = value;
+                    } else {
+                        points = value;
                     }
                 }
                 case "-h", "--help" -> {
@@ -212,6 +198,15 @@ public final class Bench {
             }
         }
         return null;
+    }
+
+    /** What is wrong with {@code text} as a number >= 1, or null when nothing is. */
+    private static String positive(String text) {
+        try {
+            return Integer.parseInt(text) >= 1 ? null : "must be >= 1, got " + text;
+        } catch (NumberFormatException e) {
+            return "needs a number, got '" + text + "'";
+        }
     }
 
     private static int usage(PrintStream stream, String error) {
