@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.IntStream;
 import org.parry.criterion.Criterion;
 import org.parry.loss.LogitLoss;
 import org.parry.model.Classifier;
@@ -343,32 +344,22 @@ public record Fab(Norm norm, float epsilon, boolean targeted, int targets, int s
             boolean[] hit = state.criterion.isAdversarial(model.logits(next)).toBooleanArray();
             float[] distance = norm.distance(next, state.clean).toFloatArray();
             // Several rows may attack one sample (FAB-T's targets): the closest hit of the step wins.
-            int[] winner = new int[m];
-            int winners = 0;
+            int[] closest = new int[best.length];
+            Arrays.fill(closest, -1);
             for (int j = 0; j < m; j++) {
                 int id = Math.toIntExact(state.ids[j]);
                 if (hit[j] && distance[j] < best[id]) {
                     best[id] = distance[j];
-                    winner[winners++] = j;
+                    closest[id] = j;
                 }
             }
-            long[] improved = new long[winners];
-            long[] samples = new long[winners];
-            int kept = 0;
-            boolean[] taken = new boolean[best.length];
-            for (int k = winners - 1; k >= 0; k--) { // a sample's last improvement is its closest
-                int j = winner[k];
-                int id = Math.toIntExact(state.ids[j]);
-                if (!taken[id]) {
-                    taken[id] = true;
-                    improved[kept] = j;
-                    samples[kept++] = id;
-                }
-            }
-            if (kept > 0) {
+            long[] samples = IntStream.range(0, best.length).filter(id -> closest[id] >= 0)
+                    .asLongStream().toArray();
+            if (samples.length > 0) {
+                long[] rows = Arrays.stream(samples).map(id -> closest[(int) id]).toArray();
                 NDManager manager = next.getManager();
-                adversarial.set(new NDIndex("{}", manager.create(Arrays.copyOf(samples, kept))),
-                        next.get(manager.create(Arrays.copyOf(improved, kept))));
+                adversarial.set(new NDIndex("{}", manager.create(samples)),
+                        next.get(manager.create(rows)));
             }
             boolean[] done = new boolean[m];
             for (int j = 0; j < m; j++) {
