@@ -259,7 +259,7 @@ public record Apgd(Norm norm, float epsilon, AttackLoss loss, int steps, int res
                 try (NDManager step = scope.newSubManager()) {
                     state.arrays().attach(step);
                     NDArray start = randomStart(norm, state.clean, epsilon, seed);
-                    LossGradient pass = expectation(model, start, state.objective.labels(),
+                    LossGradient pass = LossGradient.mean(model::lossGradient, start, state.objective.labels(),
                             loss.apply(state.objective), eot);
                     int m = state.size();
                     state.iterate = start;
@@ -329,7 +329,7 @@ public record Apgd(Norm norm, float epsilon, AttackLoss loss, int steps, int res
                     .add(state.iterate.sub(state.previous).mul(1f - alpha)), state.clean, epsilon);
             state.previous = state.iterate;
             state.iterate = next;
-            LossGradient pass = expectation(model, next, state.objective.labels(),
+            LossGradient pass = LossGradient.mean(model::lossGradient, next, state.objective.labels(),
                     loss.apply(state.objective), eot);
             state.gradient = pass.gradient();
             float[] values = pass.loss().toFloatArray();
@@ -444,29 +444,6 @@ public record Apgd(Norm norm, float epsilon, AttackLoss loss, int steps, int res
             increases = select(increases, kept);
             reducedAtCheck = select(reducedAtCheck, kept);
         }
-    }
-
-    /**
-     * Logits, per-sample loss and input gradient at {@code x}, each the mean over {@code eot}
-     * forward and backward passes (one pass when {@code eot} is 1). The mean is a running mean,
-     * m_k = m_{k-1} + (v_k - m_{k-1}) / k, which is exact when every pass gives the same values: on
-     * a deterministic model any {@code eot} returns exactly what one pass returns. The results are
-     * attached to {@code x}'s manager; each further pass's arrays die with it.
-     */
-    static LossGradient expectation(Classifier model, NDArray x, NDArray labels, LogitLoss loss,
-            int eot) {
-        LossGradient mean = model.lossGradient(x, labels, loss);
-        NDManager owner = x.getManager();
-        for (int k = 2; k <= eot; k++) {
-            try (NDManager draw = owner.newSubManager()) {
-                draw.tempAttachAll(x, labels);
-                LossGradient pass = model.lossGradient(x, labels, loss);
-                mean.logits().addi(pass.logits().sub(mean.logits()).divi(k));
-                mean.loss().addi(pass.loss().sub(mean.loss()).divi(k));
-                mean.gradient().addi(pass.gradient().sub(mean.gradient()).divi(k));
-            }
-        }
-        return mean;
     }
 
     /** x + ε · t / ||t|| with t ~ U(-1, 1)^d (L∞) or N(0, I) (L2), in the box. */

@@ -60,7 +60,7 @@ class ApgdEotTest {
         for (int c = 0; c < calls; c++) {
             try (NDManager step = batch.x().getManager().newSubManager()) {
                 step.tempAttachAll(batch.x(), batch.y());
-                LossGradient pass = Apgd.expectation(model, batch.x(), batch.y(), MARGIN, eot);
+                LossGradient pass = LossGradient.mean(model::lossGradient, batch.x(), batch.y(), MARGIN, eot);
                 
                 draws[c] = pass.gradient().toFloatArray();
             }
