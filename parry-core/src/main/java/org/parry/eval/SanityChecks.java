@@ -17,6 +17,7 @@ import org.parry.data.ImageDataset;
 import org.parry.loss.CrossEntropyLoss;
 import org.parry.model.Classifier;
 import org.parry.model.GradientCheck;
+import org.parry.model.Pipeline;
 import org.parry.norm.Norm;
 import org.parry.norm.RandomNoise;
 
@@ -336,12 +337,23 @@ public final class SanityChecks {
                     + " non-differentiable step such as quantization?); white-box attacks are"
                     + " blind here, use BPDA or black-box attacks");
         }
+        if (model instanceof Pipeline pipeline && pipeline.approximatesGradients()) {
+            return SanityCheck.warn("gradient-health", "gradients pass the defense's"
+                    + " non-differentiable stages by BPDA stand-ins, so they are no function's"
+                    + " derivative and finite differences cannot check them; "
+                    + (zeros == 0 ? "none" : zeros) + " of " + zero.length + " probe samples have"
+                    + " zero gradients; white-vs-black-box tells whether the attacks found their"
+                    + " way");
+        }
+        // A random defense is checked on one fixed draw of its randomness, a deterministic model.
+        Classifier checked = model instanceof Pipeline pipeline && pipeline.randomized()
+                ? pipeline.withFixedRandomness(settings.seed()) : model;
         // The least confident samples: a confident sample's loss is flat to float32 precision.
         int probe = Math.min(GRADIENT_SAMPLES, batch.size());
         NDArray hardest = pass.loss().argSort(0, false).get("0:" + probe);
         double error = Double.POSITIVE_INFINITY;
         for (float step : GRADIENT_STEPS) {
-            double estimate = GradientCheck.estimatedRelativeError(model, batch.x().get(hardest),
+            double estimate = GradientCheck.estimatedRelativeError(checked, batch.x().get(hardest),
                     batch.y().get(hardest), CrossEntropyLoss.get(), GRADIENT_DIRECTIONS, step,
                     settings.seed());
             error = Double.isNaN(estimate) ? estimate : Math.min(error, estimate);

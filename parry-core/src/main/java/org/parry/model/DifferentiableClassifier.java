@@ -5,13 +5,15 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import java.util.function.UnaryOperator;
 import org.parry.engine.Backward;
 import org.parry.loss.LogitLoss;
 
 /**
  * The shared logic of classifiers that PyTorch can differentiate: scoped forward passes, and the
  * input gradient taken on a fresh leaf (gradients accumulate on a reused one) inside its own
- * gradient collector. Subclasses only say how to run the network.
+ * gradient collector. Subclasses only say how to run the network; a {@link Pipeline} runs it
+ * behind its stages through {@link #forward}.
  */
 public abstract class DifferentiableClassifier implements Classifier {
 
@@ -74,30 +76,23 @@ public abstract class DifferentiableClassifier implements Classifier {
         }
     }
 
-    /**
-     * Backpropagates, turning PyTorch's complaint about an output without a gradient into what it
-     * means for the user: the model's output does not depend on its input differentiably.
-     */
-    private void backward(GradientCollector collector, NDArray loss) {
-        try {
-            Backward.run(collector, loss);
-        } catch (EngineException e) {
-            String message = String.valueOf(e.getMessage());
-            if (!message.contains("does not require grad")) {
-                throw e;
-            }
-            throw new IllegalStateException("model '" + name + "' gives no input gradient: its"
-                    + " output does not depend on its input through a differentiable path (it is"
-                    + " computed under torch.no_grad(), detached, or from integer operations);"
-                    + " use a black-box attack such as square, or export the model without"
-                    + " no_grad()/detach()", e);
-        }
-    }
-
     @Override
     public final LossGradient lossGradient(NDArray x, NDArray labels, LogitLoss loss) {
         InputCheck.requireBatch(this, x);
         InputCheck.requireLabels(this, x, labels);
+        return gradient(this, x, labels, loss, leaf -> forward(leaf, true));
+    }
+
+    /**
+     * The pass every differentiable model shares: logits, per-sample loss and the gradient of the
+     * summed loss with respect to {@code x}, taken on a fresh leaf (gradients accumulate on a
+     * reused one) inside its own gradient collector, the results attached to {@code x}'s manager.
+     *
+     * @param model the model, for messages
+     * @param graphForward logits for the leaf, recorded for the backward pass
+     */
+    static LossGradient gradient(Classifier model, NDArray x, NDArray labels, LogitLoss loss,
+            UnaryOperator<NDArray> graphForward) {
         NDManager caller = x.getManager();
         try (NDManager scope = caller.newSubManager()) {
             scope.tempAttachAll(x, labels);
@@ -106,10 +101,10 @@ public abstract class DifferentiableClassifier implements Classifier {
             NDArray logits;
             NDArray perSample;
             try (GradientCollector collector = Backward.collector()) {
-                logits = forward(leaf, true);
-                InputCheck.requireFiniteLogits(this, logits.stopGradient());
+                logits = graphForward.apply(leaf);
+                InputCheck.requireFiniteLogits(model, logits.stopGradient());
                 perSample = loss.perSample(logits, labels);
-                backward(collector, perSample.sum());
+                backward(model, collector, perSample.sum());
             }
             LossGradient result = new LossGradient(
                     logits.stopGradient(), perSample.stopGradient(), leaf.getGradient().duplicate());
@@ -117,6 +112,26 @@ public abstract class DifferentiableClassifier implements Classifier {
             result.loss().attach(caller);
             result.gradient().attach(caller);
             return result;
+        }
+    }
+
+    /**
+     * Backpropagates, turning PyTorch's complaint about an output without a gradient into what it
+     * means for the user: the model's output does not depend on its input differentiably.
+     */
+    private static void backward(Classifier model, GradientCollector collector, NDArray loss) {
+        try {
+            Backward.run(collector, loss);
+        } catch (EngineException e) {
+            String message = String.valueOf(e.getMessage());
+            if (!message.contains("does not require grad")) {
+                throw e;
+            }
+            throw new IllegalStateException("model '" + model.name() + "' gives no input gradient:"
+                    + " its output does not depend on its input through a differentiable path (it"
+                    + " is computed under torch.no_grad(), detached, or from integer operations);"
+                    + " use a black-box attack such as square, or export the model without"
+                    + " no_grad()/detach()", e);
         }
     }
 }

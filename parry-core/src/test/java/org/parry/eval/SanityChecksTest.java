@@ -2,8 +2,6 @@ package org.parry.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,9 +13,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.parry.data.ImageDataset;
-import org.parry.model.BlockClassifier;
+import org.parry.defense.purify.BitDepthReduction;
+import org.parry.defense.purify.RandomResizePad;
 import org.parry.model.Classifier;
-import org.parry.model.DifferentiableClassifier;
+import org.parry.model.GradientMode;
+import org.parry.model.Pipeline;
 import org.parry.norm.Norm;
 import org.parry.testing.FaultyGradientClassifier;
 import org.parry.testing.TestModels;
@@ -36,31 +36,45 @@ class SanityChecksTest {
         return checks.stream().collect(Collectors.toMap(SanityCheck::id, Function.identity()));
     }
 
-    /** The trained synthetic CNN behind x ↦ round(4x)/4: zero input gradients almost everywhere. */
-    private static final class Quantized extends DifferentiableClassifier {
-        private final BlockClassifier plain = TestModels.syntheticCnn();
-
-        Quantized() {
-            super("quantized", TestModels.syntheticCnn().inputShape(), 10);
-        }
-
-        @Override
-        protected NDArray forward(NDArray x, boolean forGradient) {
-            NDArray quantized = x.mul(4f).round().div(4f);
-            return plain.block().forward(plain.parameterStore(), new NDList(quantized), false)
-                    .singletonOrThrow();
-        }
-    }
-
     @Test
     void quantizedInputMasksGradientsAndTheChecksSaySo(@TempDir Path dir) throws IOException {
-        try (Quantized quantized = new Quantized()) {
+        // The trained synthetic CNN behind 2-bit quantization: zero input gradients almost everywhere.
+        try (Pipeline quantized = Pipeline.builder(TestModels.syntheticCnn())
+                .add(new BitDepthReduction(2)).build()) {
             // The quick level (the CLI's default) still catches it.
             Map<String, SanityCheck> checks = check(quantized, dir, SanityLevel.QUICK);
             assertThat(checks.get("gradient-health").status()).as(checks.get("gradient-health").explanation())
                     .isEqualTo(SanityCheck.Status.FAIL);
             assertThat(checks.get("white-vs-black-box").status())
                     .as(checks.get("white-vs-black-box").explanation()).isEqualTo(SanityCheck.Status.FAIL);
+        }
+    }
+
+    /**
+     * The same defense attacked through BPDA: the white-box attacks find their way again, and
+     * gradient-health says that finite differences cannot judge a stand-in's gradient.
+     */
+    @Test
+    void bpdaThroughTheQuantizerPassesWhiteVsBlackBox(@TempDir Path dir) throws IOException {
+        try (Pipeline quantized = Pipeline.builder(TestModels.syntheticCnn())
+                .add(new BitDepthReduction(2), GradientMode.BPDA).build()) {
+            Map<String, SanityCheck> checks = check(quantized, dir, SanityLevel.QUICK);
+            assertThat(checks.get("white-vs-black-box").status())
+                    .as(checks.get("white-vs-black-box").explanation()).isEqualTo(SanityCheck.Status.PASS);
+            assertThat(checks.get("gradient-health").status()).isEqualTo(SanityCheck.Status.WARN);
+            assertThat(checks.get("gradient-health").explanation()).contains("BPDA");
+        }
+    }
+
+    /** A differentiable random defense is honest: its gradient on one fixed draw passes the check. */
+    @Test
+    void aRandomButDifferentiableDefensePassesGradientHealth(@TempDir Path dir) throws IOException {
+        try (Pipeline random = Pipeline.builder(TestModels.syntheticCnn())
+                .add(new RandomResizePad(0.8f)).eot(4).build()) {
+            Map<String, SanityCheck> checks = check(random, dir, SanityLevel.QUICK);
+            assertThat(checks.get("gradient-health").status())
+                    .as(checks.get("gradient-health").explanation()).isEqualTo(SanityCheck.Status.PASS);
+            assertThat(checks.get("determinism").status()).isEqualTo(SanityCheck.Status.WARN);
         }
     }
 
