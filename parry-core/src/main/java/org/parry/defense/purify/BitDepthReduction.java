@@ -12,9 +12,10 @@ import org.parry.model.Stage;
  * squeezing: detecting adversarial examples in deep neural networks", NDSS 2018), used as an input
  * transform: each pixel rounded to one of 2^b levels,
  * <pre>
- *   s(x) = round(x · (2^b - 1)) / (2^b - 1)      (x in [0, 1]; other boxes are mapped to it)
+ *   s(x) = ⌊x · (2^b - 1) + 1/2⌋ / (2^b - 1)      (x in [0, 1]; other boxes are mapped to it)
  * </pre>
- * b = 1 maps [0, 0.5) to 0 and [0.5, 1] to 1. The function is piecewise constant: its derivative
+ * b = 1 maps [0, 0.5) to 0 and [0.5, 1] to 1. (The paper's code rounds with numpy's {@code rint},
+ * half to even, which differs only on exact ties such as x = 0.5, a value no 8-bit image holds.) The function is piecewise constant: its derivative
  * is zero almost everywhere, so a white-box attack that differentiates it learns nothing (masked
  * gradients). BPDA passes the gradient through it with the identity stand-in, as Athalye, Carlini
  * and Wagner (ICML 2018) do for quantization.
@@ -44,7 +45,7 @@ public record BitDepthReduction(int bits) implements Stage {
     @Override
     public NDArray apply(NDArray x, Bounds bounds, SplittableRandom random) {
         float levels = (1 << bits) - 1;
-        return x.sub(bounds.lower()).div(bounds.range()).mul(levels).round().div(levels)
+        return x.sub(bounds.lower()).div(bounds.range()).mul(levels).add(0.5f).floor().div(levels)
                 .mul(bounds.range()).add(bounds.lower());
     }
 

@@ -37,10 +37,10 @@ class StagesTest {
             for (float v : levels.toFloatArray()) {
                 assertThat(v * 7f).isCloseTo(Math.round(v * 7f), org.assertj.core.data.Offset.offset(1e-5f));
             }
-            // Another box is mapped to [0, 1] and back: 1 bit on [-1, 1] gives -1 or 1.
+            // Another box is mapped to [0, 1] and back: 1 bit on [-1, 1] splits at 0.
             NDArray wide = manager.create(new float[] {-0.9f, -0.1f, 0.1f, 0.9f}, new Shape(1, 1, 2, 2));
             assertThat(new BitDepthReduction(1).apply(wide, new Bounds(-1f, 1f), RANDOM).toFloatArray())
-                    .containsExactly(-1f, 1f, 1f, 1f);
+                    .containsExactly(-1f, -1f, 1f, 1f);
         }
     }
 

@@ -1,0 +1,55 @@
+package org.parry.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.parry.defense.StageRegistry;
+import org.parry.model.Classifier;
+import org.parry.model.GradientMode;
+import picocli.CommandLine.Option;
+
+/** The options that put a defense in front of a model, shared by attack and evaluate. */
+final class DefendedModelOptions {
+
+    @Option(names = "--defense", paramLabel = "SPEC",
+            description = "A stage in front of the model, repeatable, in order: NAME or"
+                    + " NAME:key=value,... with NAME one of bit-depth, median, jpeg, resize-pad,"
+                    + " noise (settings and defaults in docs/purification.md), e.g."
+                    + " --defense jpeg:quality=60.")
+    List<String> stages = new ArrayList<>();
+
+    @Option(names = "--gradients", defaultValue = "exact",
+            description = "How attack gradients pass the defense's non-differentiable stages:"
+                    + " exact (autograd: zero through a quantizer, the oblivious attacker) or bpda"
+                    + " (the identity in the backward pass, the adaptive one) (default:"
+                    + " ${DEFAULT-VALUE}).")
+    String gradients;
+
+    @Option(names = "--eot", defaultValue = "1",
+            description = "Draws of a random defense averaged per gradient (expectation over"
+                    + " transformation; default: ${DEFAULT-VALUE}).")
+    int eot;
+
+    /** Whether a defense was given. */
+    boolean any() {
+        return !stages.isEmpty();
+    }
+
+    /**
+     * The model as the attacks see it: {@code network} itself without {@code --defense}, else the
+     * pipeline of the stages in front of it (the caller still closes {@code network}).
+     */
+    Classifier wrap(Classifier network, long seed) {
+        GradientMode mode = GradientMode.parse(gradients);
+        if (!any()) {
+            if (mode != GradientMode.EXACT || eot != 1) {
+                throw new IllegalArgumentException("--gradients and --eot say how attacks pass a"
+                        + " defense; give the defense with --defense SPEC");
+            }
+            return network;
+        }
+        if (eot < 1) {
+            throw new IllegalArgumentException("--eot must be >= 1, got " + eot);
+        }
+        return StageRegistry.pipeline(network, stages, mode, eot, seed);
+    }
+}
