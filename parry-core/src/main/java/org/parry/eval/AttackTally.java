@@ -1,5 +1,7 @@
 package org.parry.eval;
 
+import java.util.Arrays;
+import java.util.function.IntPredicate;
 import org.parry.attack.AttackResult;
 import org.parry.data.ImageDataset;
 
@@ -182,45 +184,33 @@ public final class AttackTally {
     }
 
     public int cleanCorrect() {
-        int count = 0;
-        for (int i = 0; i < done; i++) {
-            count += cleanPredictions[i] == labels[i] ? 1 : 0;
-        }
-        return count;
+        return count(i -> cleanPredictions[i] == labels[i]);
     }
 
     /** Clean-correct samples still classified correctly at their adversarial point. */
     public int robust() {
-        int count = 0;
-        for (int i = 0; i < done; i++) {
-            count += cleanPredictions[i] == labels[i] && adversarialPredictions[i] == labels[i]
-                    ? 1 : 0;
-        }
-        return count;
+        return count(i -> cleanPredictions[i] == labels[i] && adversarialPredictions[i] == labels[i]);
     }
 
     /** Samples classified correctly at their adversarial point, clean-correct or not. */
     public int adversarialCorrect() {
-        int count = 0;
-        for (int i = 0; i < done; i++) {
-            count += adversarialPredictions[i] == labels[i] ? 1 : 0;
-        }
-        return count;
+        return count(i -> adversarialPredictions[i] == labels[i]);
     }
 
     public int successes() {
-        int count = 0;
-        for (int i = 0; i < done; i++) {
-            count += success[i] ? 1 : 0;
-        }
-        return count;
+        return count(i -> success[i]);
     }
 
     /** Clean-correct samples (untargeted) or samples whose label is not the target (targeted). */
     public int successDenominator() {
+        return count(this::eligible);
+    }
+
+    /** The samples attacked so far for which {@code holds} is true. */
+    private int count(IntPredicate holds) {
         int count = 0;
         for (int i = 0; i < done; i++) {
-            count += eligible(i) ? 1 : 0;
+            count += holds.test(i) ? 1 : 0;
         }
         return count;
     }
@@ -260,7 +250,7 @@ public final class AttackTally {
                 kept[count++] = values[i];
             }
         }
-        return PerturbationStats.of(java.util.Arrays.copyOf(kept, count));
+        return PerturbationStats.of(Arrays.copyOf(kept, count));
     }
 
     /** Mean probability of the predicted class at the adversarial point, over the successes. */

@@ -1,7 +1,6 @@
 package org.parry.testing;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import org.parry.loss.LogitLoss;
 import org.parry.model.Bounds;
 import org.parry.model.Classifier;
@@ -12,7 +11,8 @@ import org.parry.model.LossGradient;
  * A model whose box is [-1, 1] (as for networks trained on inputs scaled to [-1, 1]): maps x to
  * (x + 1) / 2 and passes that to a pixel-space model, so a point of [-1, 1] means what its image
  * in [0, 1] means to the wrapped model. The gradient is the wrapped model's, halved (chain rule).
- * Does not close the wrapped model.
+ * The mapped input lives in x's manager, until the caller's step ends. Does not close the wrapped
+ * model.
  */
 public final class SymmetricBoxClassifier extends ForwardingClassifier {
 
@@ -35,28 +35,13 @@ public final class SymmetricBoxClassifier extends ForwardingClassifier {
 
     @Override
     public NDArray logits(NDArray x) {
-        NDManager caller = x.getManager();
-        try (NDManager scope = caller.newSubManager()) {
-            scope.tempAttachAll(x);
-            NDArray logits = model.logits(toPixels(x));
-            logits.attach(caller);
-            return logits;
-        }
+        return model.logits(toPixels(x));
     }
 
     @Override
     public LossGradient lossGradient(NDArray x, NDArray labels, LogitLoss loss) {
-        NDManager caller = x.getManager();
-        try (NDManager scope = caller.newSubManager()) {
-            scope.tempAttachAll(x, labels);
-            LossGradient pass = model.lossGradient(toPixels(x), labels, loss);
-            LossGradient result = new LossGradient(pass.logits(), pass.loss(),
-                    pass.gradient().div(2f));
-            result.logits().attach(caller);
-            result.loss().attach(caller);
-            result.gradient().attach(caller);
-            return result;
-        }
+        LossGradient pass = model.lossGradient(toPixels(x), labels, loss);
+        return new LossGradient(pass.logits(), pass.loss(), pass.gradient().div(2f));
     }
 
     private static NDArray toPixels(NDArray x) {
