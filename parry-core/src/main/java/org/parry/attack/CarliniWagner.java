@@ -17,11 +17,10 @@ import org.parry.model.NoGradientClassifier;
 /**
  * What the three Carlini-Wagner attacks ({@link CwL2}, {@link CwLinf}, {@link CwL0}; Carlini and
  * Wagner, IEEE S&amp;P 2017, arXiv:1608.04644) share: the run around a search, the tanh change of
- * variables that keeps every iterate in the model's box [l, u] (the paper's [0, 1] stretched to
- * it), the hinge objective f with confidence κ, the
- * κ-shifted success test, Adam on the rows still being optimized ({@link Descent}), the early
- * abort on a stalled objective ({@link Stall}) and the doubling schedule of c of the L∞ and L0
- * attacks ({@link ConstSchedule}).
+ * variables that keeps every iterate in the model's box [l, u] (the paper's [0, 1], stretched),
+ * the hinge objective f with confidence κ, the κ-shifted success test, Adam on the rows still
+ * being optimized ({@link Descent}), the early abort on a stalled objective ({@link Stall}) and
+ * the doubling schedule of c of the L∞ and L0 attacks ({@link ConstSchedule}).
  */
 final class CarliniWagner {
 
@@ -350,9 +349,9 @@ final class CarliniWagner {
      * Adam in the tanh variables for the samples of a batch still being optimized: row j of every
      * array belongs to sample {@code positions()[j]} and has its own Adam step count. Every row
      * starts at w_0 = {@link #toTanhSpace}(x) with fresh moments. With a mask (1 = may change,
-     * broadcasting against x), x' = mask · {@link #fromTanh}(tanh(w)) + (1 - mask) · x. The arrays live in
-     * the owner's manager; an iteration is {@link #evaluate} then {@link #step} (and, for rows that
-     * start a new problem, {@link #restart}) in one step manager, then {@link #drop}.
+     * broadcasting against x), x' = mask · {@link #fromTanh}(tanh(w)) + (1 - mask) · x. The arrays
+     * live in the owner's manager; an iteration is {@link #evaluate} then {@link #step} (and, for
+     * rows that start a new problem, {@link #restart}) in one step manager, then {@link #drop}.
      */
     static final class Descent {
         private static final int CLEAN = 0;

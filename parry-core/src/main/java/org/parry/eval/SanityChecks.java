@@ -455,9 +455,11 @@ public final class SanityChecks {
 
     /** 7. An unbounded attack breaks (almost) everything. */
     private SanityCheck unboundedReachesZero(Batch batch) {
-        // The box's diameter: every point of the box is within reach.
-        float unbounded = model.bounds().range()
-                * (norm == Norm.LINF ? 1f : (float) Math.sqrt(data.imageShape().size()));
+        // The box's diameter, so that every point of the box is within reach; L∞ configurations
+        // stop at ε = 1 (the pixel range), which for a wider box still reaches half of it.
+        float range = model.bounds().range();
+        float unbounded = norm == Norm.LINF ? Math.min(1f, range)
+                : range * (float) Math.sqrt(data.imageShape().size());
         double result = robust(pgd(budget.pgdSteps(), 1, unbounded).run(model, batch.x(),
                 criterion(batch)));
         String numbers = "PGD-" + budget.pgdSteps() + " at ε=" + unbounded + " leaves " + percent(result) + " robust";
