@@ -16,6 +16,7 @@ import org.parry.model.BlockClassifier;
 import org.parry.model.ModelCard;
 import org.parry.model.SavedModel;
 import org.parry.model.zoo.ArchitectureOptions;
+import org.parry.report.EvaluationJob;
 import org.parry.train.StandardObjective;
 import org.parry.train.TrainingJob;
 import org.parry.train.TrainingSettings;
@@ -77,8 +78,9 @@ final class DemoCommand implements Callable<Integer> {
                         new float[] {epsilon}, seed, 250);
                 Path report = output.resolve("report").resolve(suite);
                 try (DirectoryLock lock = DirectoryLock.acquire(report, "report directory")) {
-                    EvaluationSummary.print(EvaluateCommand.evaluate(model, modelDir, evaluated,
-                            settings, report, true, SanityLevel.QUICK), System.out);
+                    EvaluationSummary.print(new EvaluationJob(model, modelDir, evaluated, settings,
+                            report, SanityLevel.QUICK).run(true, new EvaluationProgress()),
+                            System.out);
                 }
                 System.out.println("report: " + report.resolve("index.html"));
                 System.out.println();

@@ -1,17 +1,11 @@
 package org.parry.cli;
 
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.parry.data.ImageDataset;
 import org.parry.data.Split;
 import org.parry.eval.EvaluationReport;
 import org.parry.eval.EvaluationSettings;
-import org.parry.eval.Evaluator;
-import org.parry.eval.Provenance;
-import org.parry.eval.SanityCheck;
-import org.parry.eval.SanityChecks;
 import org.parry.eval.SanityLevel;
 import org.parry.eval.Suite;
 import org.parry.io.DirectoryLock;
@@ -19,7 +13,7 @@ import org.parry.io.OutputPaths;
 import org.parry.model.Classifier;
 import org.parry.model.Models;
 import org.parry.norm.Norm;
-import org.parry.report.ReportWriter;
+import org.parry.report.EvaluationJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -76,47 +70,15 @@ final class EvaluateCommand implements Callable<Integer> {
                 epsilons, data.seed, data.batchSize);
         OutputPaths.checkDirectory("--report", reportDirectory);
         try (DirectoryLock lock = DirectoryLock.acquire(reportDirectory, "--report")) {
-            checkEarlierEvaluation(reportDirectory, resume, overwrite);
+            EvaluationJob.checkDirectory(reportDirectory, resume, overwrite);
             ImageDataset images = data.load(Split.parse(split));
             try (Classifier classifier = Models.load(model, images.imageShape())) {
-                EvaluationReport report = evaluate(classifier, model, images, settings,
-                        reportDirectory, resume, level);
+                EvaluationReport report = new EvaluationJob(classifier, model, images, settings,
+                        reportDirectory, level).run(resume, new EvaluationProgress());
                 EvaluationSummary.print(report, System.out);
                 System.out.println("report: " + reportDirectory.resolve("index.html"));
             }
         }
         return 0;
-    }
-
-    /** Refuses to replace an earlier evaluation unless told to resume or overwrite it. */
-    static void checkEarlierEvaluation(Path directory, boolean resume, boolean overwrite) {
-        if (resume && overwrite) {
-            throw new IllegalArgumentException("--resume continues the evaluation in " + directory
-                    + " and --overwrite replaces it; choose one");
-        }
-        if (!resume && !overwrite
-                && (Evaluator.hasJournal(directory) || ReportWriter.holdsReport(directory))) {
-            throw new IllegalArgumentException("--report " + directory + " holds another"
-                    + " evaluation; pass --resume to continue it (same settings), --overwrite to"
-                    + " replace it, or choose another --report");
-        }
-    }
-
-    /** Runs the protocol and the checks, writes the report, returns it. */
-    static EvaluationReport evaluate(Classifier classifier, Path modelPath, ImageDataset images,
-            EvaluationSettings settings, Path directory, boolean resume, SanityLevel sanity)
-            throws java.io.IOException {
-        String started = Instant.now().toString();
-        Evaluator.Run run = new Evaluator(settings, new EvaluationProgress())
-                .run(classifier, images, directory, resume);
-        if (sanity != SanityLevel.OFF) {
-            System.err.println("running the sanity checks (" + sanity.id() + ")...");
-        }
-        List<SanityCheck> checks = SanityChecks.run(classifier, images, settings, run, sanity);
-        Provenance provenance = Provenance.of(settings.seed(), modelPath, images.name(),
-                images.sha256(), started, Instant.now().toString());
-        EvaluationReport report = EvaluationReport.of(run, settings, images, checks, provenance);
-        ReportWriter.write(directory, report, run, images);
-        return report;
     }
 }

@@ -3,8 +3,9 @@ package org.parry.cli;
 import java.util.Locale;
 import org.parry.eval.AttackOutcome;
 import org.parry.eval.EvaluationListener;
+import org.parry.eval.SanityLevel;
 
-/** One progress bar per attack and ε, then a line with its result. */
+/** One progress bar per attack and ε, then a line with its result; a line when the checks start. */
 final class EvaluationProgress implements EvaluationListener {
 
     private ProgressBar bar;
@@ -24,5 +25,10 @@ final class EvaluationProgress implements EvaluationListener {
         System.err.printf(Locale.ROOT, "%-10s ε=%-6s robust accuracy %.4f (broke %d of %d, %.1f s)%n",
                 outcome.name(), outcome.epsilon(), outcome.robustAccuracy(), outcome.broken(),
                 outcome.attacked(), outcome.seconds());
+    }
+
+    @Override
+    public void onSanityChecks(SanityLevel level) {
+        System.err.println("running the sanity checks (" + level.id() + ")...");
     }
 }

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,6 +13,7 @@ import java.util.function.Function;
 import org.parry.criterion.Criterion;
 import org.parry.loss.AttackLoss;
 import org.parry.loss.LogitLoss;
+import org.parry.model.Bounds;
 import org.parry.model.Classifier;
 import org.parry.model.LossGradient;
 import org.parry.model.NoGradientClassifier;
@@ -258,7 +258,7 @@ public record Apgd(Norm norm, float epsilon, AttackLoss loss, int steps, int res
                 state.arrays().attach(scope);
                 try (NDManager step = scope.newSubManager()) {
                     state.arrays().attach(step);
-                    NDArray start = randomStart(norm, state.clean, epsilon, seed);
+                    NDArray start = randomStart(norm, state.clean, epsilon, seed, model.bounds());
                     LossGradient pass = LossGradient.mean(model::lossGradient, start, state.objective.labels(),
                             loss.apply(state.objective), eot);
                     int m = state.size();
@@ -323,10 +323,11 @@ public record Apgd(Norm norm, float epsilon, AttackLoss loss, int steps, int res
             NDArray eta = Batches.perSample(state.iterate.getManager().create(state.stepSize),
                     state.iterate);
             NDArray z = norm.project(state.iterate.add(norm.direction(state.gradient).mul(eta)),
-                    state.clean, epsilon);
+                    state.clean, epsilon, model.bounds());
             NDArray next = alpha == 1f ? z : norm.project(state.iterate
                     .add(z.sub(state.iterate).mul(alpha))
-                    .add(state.iterate.sub(state.previous).mul(1f - alpha)), state.clean, epsilon);
+                    .add(state.iterate.sub(state.previous).mul(1f - alpha)), state.clean, epsilon,
+                    model.bounds());
             state.previous = state.iterate;
             state.iterate = next;
             LossGradient pass = LossGradient.mean(model::lossGradient, next, state.objective.labels(),
@@ -446,14 +447,14 @@ public record Apgd(Norm norm, float epsilon, AttackLoss loss, int steps, int res
         }
     }
 
-    /** x + ε · t / ||t|| with t ~ U(-1, 1)^d (L∞) or N(0, I) (L2), in the box. */
-    static NDArray randomStart(Norm norm, NDArray clean, float epsilon, long seed) {
+    /** x + ε · t / ||t|| with t ~ U(-1, 1)^d (L∞) or N(0, I) (L2), in the model's box. */
+    static NDArray randomStart(Norm norm, NDArray clean, float epsilon, long seed, Bounds box) {
         NDManager manager = clean.getManager();
         NDArray t = norm == Norm.LINF
                 ? RandomNoise.uniform(manager, clean.getShape(), -1f, 1f, seed)
                 : RandomNoise.gaussian(manager, clean.getShape(), seed);
         NDArray length = Batches.perSample(norm.of(t).add(1e-12f), t);
-        return norm.project(clean.add(t.div(length).mul(epsilon)), clean, epsilon);
+        return norm.project(clean.add(t.div(length).mul(epsilon)), clean, epsilon, box);
     }
 
     static void requireNorm(Norm norm, String attack) {

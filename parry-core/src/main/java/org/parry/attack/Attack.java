@@ -7,8 +7,9 @@ import org.parry.model.Classifier;
 
 /**
  * An evasion attack: a small immutable configuration plus {@link #run}. What success means is the
- * {@link Criterion} argument, never a flag of the attack. Every result is feasible: in the box
- * [0, 1] and, for bounded attacks, in the ε-ball, guaranteed by {@link AttackResult#bounded}.
+ * {@link Criterion} argument, never a flag of the attack. Every result is feasible: in the model's
+ * box ({@link Classifier#bounds()}) and, for bounded attacks, in the ε-ball, guaranteed by {@link
+ * AttackResult#bounded}.
  * Attacks open PyTorch gradient collectors, one per process: they are not thread-safe.
  */
 public interface Attack {
@@ -23,7 +24,7 @@ public interface Attack {
      * Attacks a batch.
      *
      * @param model the classifier (white-box attacks need {@link Classifier#hasGradients()})
-     * @param x [N, C, H, W] clean inputs in [0, 1]
+     * @param x [N, C, H, W] clean inputs in the model's {@link Classifier#bounds()}
      * @param criterion what success means, with the labels or targets
      * @return the adversarial batch and its statistics, as Java values
      */

@@ -17,7 +17,8 @@ import org.parry.norm.Norm;
  * or the ball. Like every report in Parry it holds Java values, never NDArrays, so it outlives the
  * attack's NDManagers; {@link #adversarial(NDManager)} makes an NDArray of it when one is needed.
  *
- * @param adversarial the adversarial batch, flattened [N, C, H, W] in [0, 1]
+ * @param adversarial the adversarial batch, flattened [N, C, H, W] in the model's {@link
+ *     org.parry.model.Bounds}
  * @param shape the batch's shape, [N, C, H, W]
  * @param success per sample, whether the criterion holds at {@code adversarial}
  * @param predictions per sample, the predicted class at {@code adversarial}
@@ -52,19 +53,20 @@ public record AttackResult(float[] adversarial, Shape shape, boolean[] success, 
 
     /**
      * Finishes a bounded attack: projects {@code adversarial} onto the ε-ball of {@code norm}
-     * around {@code x} and the box, then judges it.
+     * around {@code x} and the model's box, then judges it.
      *
      * @param startNanos {@link System#nanoTime()} when the attack started
      */
     public static AttackResult bounded(CountingClassifier model, NDArray x, NDArray adversarial,
             Criterion criterion, Norm norm, float epsilon, long startNanos) {
-        return judge(model, x, norm.project(adversarial, x, epsilon), criterion, startNanos);
+        return judge(model, x, norm.project(adversarial, x, epsilon, model.bounds()), criterion,
+                startNanos);
     }
 
-    /** Finishes a minimum-norm attack (C&W, DeepFool): clips to the box, then judges. */
+    /** Finishes a minimum-norm attack (C&W, DeepFool): clips to the model's box, then judges. */
     public static AttackResult unbounded(CountingClassifier model, NDArray x, NDArray adversarial,
             Criterion criterion, long startNanos) {
-        return judge(model, x, adversarial.clip(0f, 1f), criterion, startNanos);
+        return judge(model, x, model.bounds().clip(adversarial), criterion, startNanos);
     }
 
     private static AttackResult judge(CountingClassifier model, NDArray x, NDArray feasible,

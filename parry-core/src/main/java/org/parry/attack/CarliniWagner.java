@@ -9,6 +9,7 @@ import java.util.Arrays;
 import org.parry.criterion.Criterion;
 import org.parry.loss.CarliniWagnerLoss;
 import org.parry.loss.LogitLoss;
+import org.parry.model.Bounds;
 import org.parry.model.Classifier;
 import org.parry.model.LossGradient;
 import org.parry.model.NoGradientClassifier;
@@ -16,14 +17,14 @@ import org.parry.model.NoGradientClassifier;
 /**
  * What the three Carlini-Wagner attacks ({@link CwL2}, {@link CwLinf}, {@link CwL0}; Carlini and
  * Wagner, IEEE S&amp;P 2017, arXiv:1608.04644) share: the run around a search, the tanh change of
- * variables that keeps every iterate in the box, the hinge objective f with confidence κ, the
- * κ-shifted success test, Adam on the rows still being optimized ({@link Descent}), the early
- * abort on a stalled objective ({@link Stall}) and the doubling schedule of c of the L∞ and L0
- * attacks ({@link ConstSchedule}).
+ * variables that keeps every iterate in the model's box [l, u] (the paper's [0, 1], stretched),
+ * the hinge objective f with confidence κ, the κ-shifted success test, Adam on the rows still
+ * being optimized ({@link Descent}), the early abort on a stalled objective ({@link Stall}) and
+ * the doubling schedule of c of the L∞ and L0 attacks ({@link ConstSchedule}).
  */
 final class CarliniWagner {
 
-    /** Keeps atanh finite at pixels equal to 0 or 1 (the reference's 0.999999 factor). */
+    /** Keeps atanh finite at pixels on the box's faces (the reference's 0.999999 factor). */
     static final float BOX_SHRINK = 0.999999f;
 
     private static final float BETA1 = 0.9f;
@@ -74,22 +75,24 @@ final class CarliniWagner {
     }
 
     /**
-     * w = atanh((2x - 1) · 0.999999), clamped so that inputs a hair outside [0, 1] stay finite.
-     * Computed as log((1 + y) / (1 - y)) / 2: DJL's PyTorch engine does not implement atanh.
+     * w = atanh((2 (x - l) / (u - l) - 1) · 0.999999), clamped so that inputs a hair outside the
+     * box [l, u] stay finite. Computed as log((1 + y) / (1 - y)) / 2: DJL's PyTorch engine does
+     * not implement atanh.
      */
-    static NDArray toTanhSpace(NDArray x) {
-        NDArray y = x.mul(2f).sub(1f).mul(BOX_SHRINK).clip(-BOX_SHRINK, BOX_SHRINK);
+    static NDArray toTanhSpace(NDArray x, Bounds box) {
+        NDArray y = x.sub(box.lower()).div(box.range()).mul(2f).sub(1f).mul(BOX_SHRINK)
+                .clip(-BOX_SHRINK, BOX_SHRINK);
         return y.add(1f).div(y.neg().add(1f)).log().mul(0.5f);
     }
 
-    /** x' = (tanh(w) + 1) / 2 from t = tanh(w); always in [0, 1]. */
-    static NDArray fromTanh(NDArray tanh) {
-        return tanh.add(1f).mul(0.5f);
+    /** x' = l + (u - l) (tanh(w) + 1) / 2 from t = tanh(w); always in the box [l, u]. */
+    static NDArray fromTanh(NDArray tanh, Bounds box) {
+        return tanh.add(1f).mul(0.5f * box.range()).add(box.lower());
     }
 
-    /** dx'/dw = (1 - tanh²(w)) / 2 from t = tanh(w), element-wise. */
-    static NDArray tanhDerivative(NDArray tanh) {
-        return tanh.square().neg().add(1f).mul(0.5f);
+    /** dx'/dw = (u - l) (1 - tanh²(w)) / 2 from t = tanh(w), element-wise. */
+    static NDArray tanhDerivative(NDArray tanh, Bounds box) {
+        return tanh.square().neg().add(1f).mul(0.5f * box.range());
     }
 
     /**
@@ -345,10 +348,10 @@ final class CarliniWagner {
     /**
      * Adam in the tanh variables for the samples of a batch still being optimized: row j of every
      * array belongs to sample {@code positions()[j]} and has its own Adam step count. Every row
-     * starts at w_0 = atanh((2x - 1) · 0.999999) with fresh moments. With a mask (1 = may change,
-     * broadcasting against x), x' = mask · (tanh(w) + 1) / 2 + (1 - mask) · x. The arrays live in
-     * the owner's manager; an iteration is {@link #evaluate} then {@link #step} (and, for rows that
-     * start a new problem, {@link #restart}) in one step manager, then {@link #drop}.
+     * starts at w_0 = {@link #toTanhSpace}(x) with fresh moments. With a mask (1 = may change,
+     * broadcasting against x), x' = mask · {@link #fromTanh}(tanh(w)) + (1 - mask) · x. The arrays
+     * live in the owner's manager; an iteration is {@link #evaluate} then {@link #step} (and, for
+     * rows that start a new problem, {@link #restart}) in one step manager, then {@link #drop}.
      */
     static final class Descent {
         private static final int CLEAN = 0;
@@ -359,23 +362,27 @@ final class CarliniWagner {
         private static final int MASK = 5;
 
         private final NDManager owner;
+        private final Bounds box;
         private final NDArray[] arrays;
         private long[] positions;
         private int[] labelOf;
         private int[] t;
 
         /**
+         * @param box the model's box, which the tanh variables map onto
          * @param labels int64 labels (or targets), one per sample
          * @param labelOf the same as Java ints
          * @param mask the first mask, or null for none
          */
-        Descent(NDManager owner, NDArray x, NDArray labels, int[] labelOf, NDArray mask) {
+        Descent(NDManager owner, NDArray x, Bounds box, NDArray labels, int[] labelOf,
+                NDArray mask) {
             this.owner = owner;
+            this.box = box;
             arrays = new NDArray[mask == null ? MASK : MASK + 1];
             try (NDManager scratch = owner.newSubManager()) {
                 NDArray clean = x.duplicate();
                 clean.attach(scratch);
-                NDArray w0 = toTanhSpace(clean);
+                NDArray w0 = toTanhSpace(clean, box);
                 NDArray zeros = w0.zerosLike();
                 NDArray[] start = {x, labels, w0, zeros, zeros, mask};
                 for (int k = 0; k < arrays.length; k++) {
@@ -412,7 +419,7 @@ final class CarliniWagner {
             step.tempAttachAll(clean, targets);
             NDArray w = take(W, step);
             NDArray tanh = w.tanh();
-            NDArray candidate = fromTanh(tanh);
+            NDArray candidate = fromTanh(tanh, box);
             if (arrays.length > MASK) {
                 NDArray mask = arrays[MASK];
                 step.tempAttachAll(mask);
@@ -432,7 +439,7 @@ final class CarliniWagner {
          */
         void step(Iterate iterate, NDArray gradient, float learningRate, NDManager step) {
             NDArray chained = arrays.length > MASK ? gradient.mul(arrays[MASK]) : gradient;
-            chained = chained.mul(tanhDerivative(iterate.tanh()));
+            chained = chained.mul(tanhDerivative(iterate.tanh(), box));
             int[] next = new int[t.length];
             Arrays.setAll(next, j -> t[j] + 1);
             NDArray[] updated = adam(iterate.w(), chained, take(M, step), take(V, step), next,
@@ -445,12 +452,12 @@ final class CarliniWagner {
 
         /**
          * Restarts active rows {@code rows} at {@code points} (in x space), after {@link #step}:
-         * w = atanh((2 · point - 1) · 0.999999), fresh moments.
+         * w = {@link #toTanhSpace}(point), fresh moments.
          */
         void restart(long[] rows, NDArray points, NDManager step) {
             step.tempAttachAll(arrays[W], arrays[M], arrays[V]);
             NDArray index = step.create(rows);
-            setRows(arrays[W], index, toTanhSpace(points));
+            setRows(arrays[W], index, toTanhSpace(points, box));
             setRows(arrays[M], index, points.zerosLike());
             setRows(arrays[V], index, points.zerosLike());
             for (long j : rows) {

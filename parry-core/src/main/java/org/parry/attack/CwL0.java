@@ -134,7 +134,7 @@ public record CwL0(int steps, float learningRate, float confidence, float initia
         CarliniWagner.ConstSchedule schedule = new CarliniWagner.ConstSchedule(n, initialConst,
                 largestConst, constFactor, steps, abortEarly);
         try (NDManager loop = scope.newSubManager()) {
-            CarliniWagner.Descent descent = new CarliniWagner.Descent(loop, x, labels, labelOf,
+            CarliniWagner.Descent descent = new CarliniWagner.Descent(loop, x, model.bounds(), labels, labelOf,
                     loop.ones(maskShape, x.getDataType()));
             descent.drop(done);
             while (descent.size() > 0) {

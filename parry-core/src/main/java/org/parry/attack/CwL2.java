@@ -149,7 +149,7 @@ public record CwL2(int binarySteps, int steps, float learningRate, float confide
         boolean[] stalled = new boolean[n];
         CarliniWagner.Stall stall = new CarliniWagner.Stall(n, steps);
         try (NDManager outer = scope.newSubManager()) {
-            CarliniWagner.Descent descent = new CarliniWagner.Descent(outer, x, labels, labelOf,
+            CarliniWagner.Descent descent = new CarliniWagner.Descent(outer, x, model.bounds(), labels, labelOf,
                     null);
             for (int iteration = 0; iteration < steps && descent.size() > 0; iteration++) {
                 long[] positions = descent.positions();

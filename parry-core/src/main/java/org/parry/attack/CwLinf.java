@@ -20,12 +20,12 @@ import org.parry.norm.Norm;
  * <pre>  minimize  c · f(x') + Σ_i max(0, |x'_i - x_i| - τ)</pre>
  * with the hinge f = max(z_y - max_{j≠y} z_j + κ, 0) (targeted: max(max_{j≠t} z_j - z_t + κ, 0)).
  * It is solved when x' is adversarial with margin κ and the objective is below 10^-4 c, i.e. no
- * coordinate exceeds τ by more than a hair; it stops at the first such iterate. Per sample: τ = 1
- * and c = {@code initialConst}; at most {@code steps} Adam steps per c, then c ← c ·
+ * coordinate exceeds τ by more than a hair; it stops at the first such iterate. Per sample: τ =
+ * the box's width u - l (1 for pixels) and c = {@code initialConst}; at most {@code steps} Adam steps per c, then c ← c ·
  * {@code constFactor} (w and Adam's moments carry on) until c reaches {@code largestConst}, where
  * the inner problem has failed. After a solution x*, τ ← {@code decreaseFactor} · min(τ,
  * max_i |x*_i - x_i|), and the next inner problem starts from x* (warm start, fresh Adam moments)
- * with the c that worked. The loop ends when τ &lt;= 1/256 or an inner problem fails; the result
+ * with the c that worked. The loop ends when τ &lt;= (u - l)/256 or an inner problem fails; the result
  * is the last solution, or the clean x if the first inner problem failed (attack failed).
  *
  * <p>Defaults, the reference's: 1000 steps, learning rate 5e-3, c from 1e-5 doubling up to 20,
@@ -67,7 +67,7 @@ public record CwLinf(int steps, float learningRate, float confidence, float init
         float largestConst, float constFactor, float decreaseFactor, boolean abortEarly)
         implements Attack {
 
-    /** The loop ends when τ reaches one 8-bit grey level. */
+    /** The loop ends when τ reaches one 8-bit grey level, as a fraction of the box's width. */
     static final float SMALLEST_TAU = 1f / 256f;
 
     public CwLinf {
@@ -122,11 +122,11 @@ public record CwLinf(int steps, float learningRate, float confidence, float init
         boolean[] done = CarliniWagner.reachedAtStart(model, x, labelOf, confidence, targeted,
                 scope);
         float[] tau = new float[n];
-        Arrays.fill(tau, 1f);
+        Arrays.fill(tau, model.bounds().range());
         CarliniWagner.ConstSchedule schedule = new CarliniWagner.ConstSchedule(n, initialConst,
                 largestConst, constFactor, steps, abortEarly);
         try (NDManager loop = scope.newSubManager()) {
-            CarliniWagner.Descent descent = new CarliniWagner.Descent(loop, x, labels, labelOf,
+            CarliniWagner.Descent descent = new CarliniWagner.Descent(loop, x, model.bounds(), labels, labelOf,
                     null);
             descent.drop(done);
             while (descent.size() > 0) {
@@ -159,7 +159,7 @@ public record CwLinf(int steps, float learningRate, float confidence, float init
                         if (solved[j]) {
                             tau[i] = Math.min(tau[i], linf[j]) * decreaseFactor;
                             schedule.solved(i);
-                            done[i] = tau[i] <= SMALLEST_TAU;
+                            done[i] = tau[i] <= SMALLEST_TAU * model.bounds().range();
                         } else {
                             done[i] = schedule.unsolved(i, (double) hinge + penalty[j]);
                         }

@@ -27,7 +27,7 @@ import org.parry.norm.Norm;
  *   l     = argmin_k |f'_k| / ||w'_k||_q          (q = 2 for L2, q = 1 for L∞: the dual norm)
  *   r_i   = (|f'_l| + 1e-4) / ||w'_l||_2² · w'_l       (L2, eq. 8 of the paper)
  *   r_i   = (|f'_l| + 1e-4) / ||w'_l||_1 · sign(w'_l)  (L∞, eq. 9 with p = ∞)
- *   r_tot += r_i,   x_{i+1} = clip(x_0 + (1 + overshoot) · r_tot, 0, 1)
+ *   r_tot += r_i,   x_{i+1} = clip(x_0 + (1 + overshoot) · r_tot)   (into the model's box)
  * </pre>
  * until x_{i+1} is misclassified or {@code steps} iterations have run; the 1e-4 is the reference
  * code's guard against vanishing steps. The result is x_0 + (1 + overshoot) · r_tot, clipped to the
@@ -39,7 +39,7 @@ import org.parry.norm.Norm;
  *
  * <p>Parry's deviations: the overshoot multiplies the total perturbation, as in the original
  * (torchattacks applies it to every step, which inflates the minimal-norm metric); the candidate
- * is clipped to [0, 1] before success is checked (the original never clips) and a sample whose
+ * is clipped to the box before success is checked (the original never clips) and a sample whose
  * crossing the clipping undid keeps iterating, linearizing at the clipped point; r_tot is
  * re-derived from the clipped point so that coordinates stuck at the box do not accumulate
  * perturbation that later steps would have to undo. k0 is the criterion's label: a sample already
@@ -169,7 +169,7 @@ public record DeepFool(Norm norm, int steps, float overshoot, int candidates) im
     private void iterate(CountingClassifier model, State state, NDArray adversarial, boolean last,
             int ranks) {
         float scale = 1f + overshoot;
-        NDArray current = state.clean.add(state.perturbation.mul(scale)).clip(0f, 1f);
+        NDArray current = model.bounds().clip(state.clean.add(state.perturbation.mul(scale)));
         NDArray labels = state.criterion.labels();
         NDArray bestDistance = null;
         NDArray bestGap = null;
@@ -198,8 +198,8 @@ public record DeepFool(Norm norm, int steps, float overshoot, int candidates) im
                         size.div(Norm.L2.of(bestNormal).square().add(TINY)), bestNormal))
                 : bestNormal.sign().mul(Batches.perSample(
                         size.div(Norm.L1.of(bestNormal).add(TINY)), bestNormal));
-        NDArray candidate = state.clean.add(state.perturbation.add(stepVector).mul(scale))
-                .clip(0f, 1f);
+        NDArray candidate = model.bounds().clip(state.clean.add(state.perturbation.add(stepVector)
+                .mul(scale)));
         state.perturbation = candidate.sub(state.clean).div(scale);
         boolean[] hit = state.criterion.isAdversarial(model.logits(candidate)).toBooleanArray();
         long[] done = IterativeGradientAttack.positions(hit, true);

@@ -30,10 +30,10 @@ import org.parry.norm.RandomNoise;
  *   f_l = z_l(x_k) - z_y(x_k),   g_l = ∇ f_l(x_k)                       (l ≠ y)
  *   s   = argmin_{l ≠ y} |f_l| / ||g_l||_q                           (FAB: K - 1 gradients)
  *   s   = t, the class with the r-th largest clean logit              (FAB-T: one gradient)
- *   π   = {u : f_s + g_s · (u - x_k) = 0} ∩ [0, 1]^d,   P = the exact Lp projection onto π
+ *   π   = {u : f_s + g_s · (u - x_k) = 0} ∩ [l, u]^d,   P = the exact Lp projection onto π
  *   d_k = P(x_k) - x_k,   d_0 = P(x) - x
  *   α   = min(||d_k|| / (||d_k|| + ||d_0||), α_max)
- *   x_{k+1} = clip((1 - α)(x_k + η d_k) + α (x + η d_0), 0, 1)
+ *   x_{k+1} = clip((1 - α)(x_k + η d_k) + α (x + η d_0), l, u)
  * </pre>
  * When x_{k+1} is misclassified it is kept if it is the closest to x found so far, and the iterate
  * steps back: x_{k+1} ← x + β (x_{k+1} - x). Restarts after the first begin at
@@ -305,7 +305,7 @@ public record Fab(Norm norm, float epsilon, boolean targeted, int targets, int s
             return out;
         }
 
-        /** x + 0.5 · min(best, ε) · t / ||t||, clipped to the box. */
+        /** x + 0.5 · min(best, ε) · t / ||t||, clipped to the model's box. */
         private NDArray start(State state, long runSeed) {
             NDManager manager = state.clean.getManager();
             Shape shape = state.clean.getShape();
@@ -317,7 +317,7 @@ public record Fab(Norm norm, float epsilon, boolean targeted, int targets, int s
                 radius[j] = 0.5f * Math.min(best[Math.toIntExact(state.ids[j])], startRadius());
             }
             NDArray scale = perSample(manager.create(radius).div(norm.of(t).add(TINY)), t);
-            return state.clean.add(t.mul(scale)).clip(0f, 1f);
+            return model.bounds().clip(state.clean.add(t.mul(scale)));
         }
 
         /** One FAB iteration on the samples still attacked. */
@@ -331,7 +331,7 @@ public record Fab(Norm norm, float epsilon, boolean targeted, int targets, int s
             NDArray origin = state.clean.reshape(m, -1);
             // ℓ(u) = f_s + g_s · (u - x_k): its value is f_s at x_k, f_s + g_s · (x - x_k) at x.
             NDArray atOrigin = value.add(w.mul(origin.sub(current)).sum(new int[] {1}));
-            NDArray moves = FabProjections.displacement(norm,
+            NDArray moves = FabProjections.displacement(norm, model.bounds(),
                     NDArrays.concat(new NDList(current, origin)), NDArrays.concat(new NDList(w, w)),
                     NDArrays.concat(new NDList(value, atOrigin)));
             NDArray fromIterate = moves.get(new NDIndex("0:{}", m)).reshape(iterate.getShape());
@@ -339,8 +339,8 @@ public record Fab(Norm norm, float epsilon, boolean targeted, int targets, int s
             NDArray a1 = norm.of(fromIterate).maximum(MIN_STEP);
             NDArray a2 = norm.of(fromOrigin).maximum(MIN_STEP);
             NDArray alpha = perSample(a1.div(a1.add(a2)).minimum(alphaMax), iterate);
-            NDArray next = iterate.add(fromIterate.mul(eta)).mul(alpha.neg().add(1f))
-                    .add(state.clean.add(fromOrigin.mul(eta)).mul(alpha)).clip(0f, 1f);
+            NDArray next = model.bounds().clip(iterate.add(fromIterate.mul(eta))
+                    .mul(alpha.neg().add(1f)).add(state.clean.add(fromOrigin.mul(eta)).mul(alpha)));
             boolean[] hit = state.criterion.isAdversarial(model.logits(next)).toBooleanArray();
             float[] distance = norm.distance(next, state.clean).toFloatArray();
             // Several rows may attack one sample (FAB-T's targets): the closest hit of the step wins.

@@ -4,19 +4,22 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
+import org.parry.model.Bounds;
 import org.parry.norm.Norm;
 
 /**
  * The exact projections FAB needs (Croce and Hein, ICML 2020, §3.1; the reference's
  * {@code fab_projections.py}): each sample's point t onto the hyperplane {u : ℓ(u) = 0},
- * ℓ(u) = c + w · (u - t), intersected with the box [0, 1]^d, in the L∞ or the L2 norm.
+ * ℓ(u) = c + w · (u - t), intersected with the model's box [l, u]^d ({@link Bounds}), in the L∞
+ * or the L2 norm.
  *
  * <p>Flip the sign of w so that c &gt;= 0: the projection lowers ℓ by c, moving each coordinate
- * against sign(w_i) until it reaches the box, which it does after the "room" p_i = t_i (w_i &gt; 0)
- * or 1 - t_i (w_i &lt; 0). For a level λ &gt;= 0 the optimal point moves coordinate i by
+ * against sign(w_i) until it reaches the box, which it does after the "room" p_i = t_i - l
+ * (w_i &gt; 0) or u - t_i (w_i &lt; 0). For a level λ &gt;= 0 the optimal point moves coordinate i
+ * by
  * <pre>
  *   L∞:  m_i(λ) = min(λ, p_i)            (λ = the L∞ radius)
- *   L2:  m_i(λ) = min(λ |w_i|, p_i)      (KKT: u = clip(t - λ w, 0, 1))
+ *   L2:  m_i(λ) = min(λ |w_i|, p_i)      (KKT: the point clip(t - λ w, l, u))
  * </pre>
  * and lowers ℓ by Σ_i |w_i| m_i(λ) = Σ_i ω_i min(λ, β_i), with ω = |w|, β = p (L∞) or ω = w²,
  * β = p / |w| (L2): a nondecreasing, piecewise-linear function of λ. Sorting the breakpoints β
@@ -39,15 +42,17 @@ final class FabProjections {
     private FabProjections() {}
 
     /**
-     * Per sample, the displacement from t to its projection onto {ℓ = 0} ∩ [0, 1]^d.
+     * Per sample, the displacement from t to its projection onto {ℓ = 0} ∩ box.
      *
      * @param norm {@link Norm#LINF} or {@link Norm#L2}
-     * @param points t, [n, d], in [0, 1]
+     * @param box the model's box
+     * @param points t, [n, d], in the box
      * @param normal w, [n, d]
      * @param values c = ℓ(t), [n]
      * @return [n, d], u* - t
      */
-    static NDArray displacement(Norm norm, NDArray points, NDArray normal, NDArray values) {
+    static NDArray displacement(Norm norm, Bounds box, NDArray points, NDArray normal,
+            NDArray values) {
         if (norm != Norm.LINF && norm != Norm.L2) {
             throw new IllegalArgumentException("fab projections exist for linf and l2, got " + norm.id());
         }
@@ -56,7 +61,8 @@ final class FabProjections {
         NDArray c = values.abs();
         NDArray magnitude = w.abs();
         NDArray live = magnitude.gt(ZERO_WEIGHT).toType(DataType.FLOAT32, false);
-        NDArray room = NDArrays.where(w.gt(0f), points, points.neg().add(1f)).maximum(0f).mul(live);
+        NDArray room = NDArrays.where(w.gt(0f), points.sub(box.lower()),
+                points.neg().add(box.upper())).maximum(0f).mul(live);
         NDArray direction = w.sign().mul(live).neg();
         if (norm == Norm.LINF) {
             NDArray level = level(magnitude.mul(live), room, c);

@@ -11,10 +11,10 @@ import org.parry.norm.Norm;
 
 /**
  * Fast gradient sign method (Goodfellow, Shlens and Szegedy, "Explaining and harnessing
- * adversarial examples", ICLR 2015): x' = clip(x + ε · sign(∇_x CE(x, y)), 0, 1), the vertex of
- * the L∞ ball that maximizes the loss's first-order expansion. Targeted (Kurakin et al. 2017):
- * x' = clip(x - ε · sign(∇_x CE(x, t))). sign(0) = 0. Paper settings: MNIST ε = 0.25, CIFAR-10
- * ε = 0.1.
+ * adversarial examples", ICLR 2015): x' = clip(x + ε · sign(∇_x CE(x, y))), clipped into the
+ * model's box ([0, 1] for pixels), the vertex of the L∞ ball that maximizes the loss's first-order
+ * expansion. Targeted (Kurakin et al. 2017): x' = clip(x - ε · sign(∇_x CE(x, t))). sign(0) = 0.
+ * Paper settings: MNIST ε = 0.25, CIFAR-10 ε = 0.1.
  *
  * @param epsilon the L∞ radius
  * @param loss the loss to ascend (cross-entropy by default)

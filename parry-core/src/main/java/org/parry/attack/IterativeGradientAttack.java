@@ -81,7 +81,8 @@ final class IterativeGradientAttack {
                 active.positions = scope.create(remaining);
                 active.clean = x.get(active.positions);
                 active.criterion = criterion.subset(active.positions);
-                active.iterate = norm.project(start.at(active.clean, restart), active.clean, epsilon);
+                active.iterate = norm.project(start.at(active.clean, restart), active.clean, epsilon,
+                        model.bounds());
                 for (int step = 0; step <= steps && active.positions.size() > 0; step++) {
                     try (NDManager stepScope = scope.newSubManager()) {
                         active.iterate.attach(stepScope);
@@ -96,7 +97,7 @@ final class IterativeGradientAttack {
                             logits = pass.logits();
                             next = norm.project(active.iterate.add(
                                     norm.direction(pass.gradient()).mul(stepSize)),
-                                    active.clean, epsilon);
+                                    active.clean, epsilon, model.bounds());
                         } else {
                             logits = model.logits(active.iterate);
                             next = active.iterate;

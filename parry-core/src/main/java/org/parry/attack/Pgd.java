@@ -120,7 +120,8 @@ public record Pgd(Norm norm, float epsilon, float stepSize, int steps, int resta
             NDArray adversarial = IterativeGradientAttack.run(counted, x, criterion, norm, epsilon,
                     stepSize, steps, restarts,
                     (clean, restart) -> randomStart
-                            ? norm.randomStart(clean, epsilon, seed + 7919L * restart)
+                            ? norm.randomStart(clean, epsilon, seed + 7919L * restart,
+                                    model.bounds())
                             : clean,
                     (step, active) -> loss.forCriterion(active, confidence));
             return AttackResult.bounded(counted, x, adversarial, criterion, norm, epsilon, start);

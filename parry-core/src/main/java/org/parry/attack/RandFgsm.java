@@ -60,7 +60,7 @@ public record RandFgsm(float epsilon, float alpha, long seed) implements Attack 
         try (NDManager scope = x.getManager().newSubManager()) {
             scope.tempAttachAll(x, criterion.labels());
             NDArray noise = RandomNoise.gaussian(scope, x.getShape(), seed).sign();
-            NDArray randomStep = x.add(noise.mul(alpha)).clip(0f, 1f);
+            NDArray randomStep = model.bounds().clip(x.add(noise.mul(alpha)));
             NDArray gradient = counted.lossGradient(randomStep, criterion.labels(),
                     AttackLoss.CE.forCriterion(criterion, 0f)).gradient();
             NDArray adversarial = randomStep.add(gradient.sign().mul(epsilon - alpha));

@@ -27,7 +27,7 @@ import org.parry.norm.Norm;
  *   <li>Start. L∞: vertical stripes x + ε·s, one sign s ∈ {−1, +1} per (channel, column). L2: a
  *       5 × 5 grid of centred double squares (two rectangles of opposite sign whose values fall off
  *       as 1/r² from their centres, random orientation, one random sign per channel), rescaled to
- *       ‖δ‖₂ = ε. Both clipped to the box [0, 1].
+ *       ‖δ‖₂ = ε. Both clipped to the model's box.
  *   <li>Iteration i. A fraction p_i of the pixels gives the square side h = round(√(p_i · H · W)).
  *       L∞ (h clipped to [1, min(H, W) − 1]): a random h × h window of every channel is set to
  *       the vertex of the ball, Proj(x_best + 2ε · s_c) = x ± ε, one random sign per channel.
@@ -195,7 +195,8 @@ public record Square(Norm norm, float epsilon, int steps, float pInit, int resta
             this.best = clean.clone();
             this.bestLoss = new double[labels.length];
             this.done = new boolean[labels.length];
-            this.patterns = new SquarePatterns(channels, height, width, attack.epsilon());
+            this.patterns = new SquarePatterns(channels, height, width, attack.epsilon(),
+                    model.bounds());
         }
 
         /** Samples the criterion already holds for keep their clean point and are not attacked. */

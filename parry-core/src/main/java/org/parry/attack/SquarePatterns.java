@@ -3,13 +3,14 @@ package org.parry.attack;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.parry.model.Bounds;
 
 /**
  * The points {@link Square} proposes, computed on the Java side for one sample at a time: the
  * starting points and the square-shaped updates for L∞ and L2, following AutoAttack's
  * square.py. Every proposal reads the clean sample and the current best point (flat [C, H, W]
  * slices of a batch array) and writes the candidate into an output slice; the candidate is in
- * the ε-ball (up to float rounding for L2) and in the box [0, 1].
+ * the ε-ball (up to float rounding for L2) and in the model's box.
  *
  * <p>Random draws come only from the sample's own {@link SplittableRandom}, in a fixed order per
  * proposal, so a sample's sequence of proposals does not depend on the other samples. Not
@@ -24,14 +25,16 @@ final class SquarePatterns {
     private final int width;
     private final int plane;
     private final float epsilon;
+    private final Bounds box;
     private final Map<Integer, double[]> doubleSquares = new HashMap<>();
 
-    SquarePatterns(int channels, int height, int width, float epsilon) {
+    SquarePatterns(int channels, int height, int width, float epsilon, Bounds box) {
         this.channels = channels;
         this.height = height;
         this.width = width;
         this.plane = height * width;
         this.epsilon = epsilon;
+        this.box = box;
     }
 
     /**
@@ -62,7 +65,7 @@ final class SquarePatterns {
                 float shift = random.nextBoolean() ? epsilon : -epsilon;
                 for (int row = 0; row < height; row++) {
                     int i = c * plane + row * width + col;
-                    out[offset + i] = clip01(clean[base + i] + shift);
+                    out[offset + i] = box.clip(clean[base + i] + shift);
                 }
             }
         }
@@ -85,7 +88,7 @@ final class SquarePatterns {
                     int i = c * plane + row * width + col;
                     float x = clean[base + i];
                     float moved = Math.min(Math.max(best[base + i] + shift, x - epsilon), x + epsilon);
-                    out[offset + i] = clip01(moved);
+                    out[offset + i] = box.clip(moved);
                 }
             }
         }
@@ -194,7 +197,7 @@ final class SquarePatterns {
         writeOnSphere(clean, base, delta, out, offset);
     }
 
-    /** out = clip(x + ε · δ / (‖δ‖₂ + 1e-12), 0, 1). */
+    /** out = clip(x + ε · δ / (‖δ‖₂ + 1e-12)) into the box. */
     private void writeOnSphere(float[] clean, int base, double[] delta, float[] out, int offset) {
         double squared = 0;
         for (double v : delta) {
@@ -202,7 +205,7 @@ final class SquarePatterns {
         }
         double scale = epsilon / (Math.sqrt(squared) + TINY);
         for (int i = 0; i < delta.length; i++) {
-            out[offset + i] = clip01((float) (clean[base + i] + delta[i] * scale));
+            out[offset + i] = box.clip((float) (clean[base + i] + delta[i] * scale));
         }
     }
 
@@ -276,9 +279,5 @@ final class SquarePatterns {
             values[i] /= norm;
         }
         return values;
-    }
-
-    private static float clip01(float v) {
-        return Math.min(Math.max(v, 0f), 1f);
     }
 }

@@ -93,7 +93,7 @@ public final class EnsembleAdversarialTraining implements TrainingObjective {
         }
         NDArray gradient = source.lossGradient(batch.x(),
                 TrainingLabels.PREDICTED.of(source, batch), CrossEntropyLoss.get()).gradient();
-        NDArray adversarial = batch.x().add(gradient.sign().mul(epsilon)).clip(0f, 1f);
+        NDArray adversarial = model.bounds().clip(batch.x().add(gradient.sign().mul(epsilon)));
         return PreparedBatch.withAdversarial(batch, adversarial);
     }
 

@@ -68,11 +68,11 @@ public record FastAdversarialTraining(float epsilon, float stepSize, FastStart s
 
     @Override
     public PreparedBatch prepare(Classifier model, Batch batch) {
-        NDArray from = start.start(batch.x(), epsilon, maskRatio);
+        NDArray from = start.start(batch.x(), epsilon, maskRatio, model.bounds());
         NDArray gradient = model.lossGradient(from, labels.of(model, batch),
                 CrossEntropyLoss.get()).gradient();
         NDArray adversarial = Norm.LINF.project(from.add(gradient.sign().mul(stepSize)),
-                batch.x(), epsilon);
+                batch.x(), epsilon, model.bounds());
         return PreparedBatch.withAdversarial(batch, adversarial);
     }
 

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.parry.Identified;
+import org.parry.model.Bounds;
 
 /**
  * Where the single FGSM step of fast adversarial training starts. {@code random} is Wong et al.'s
@@ -40,23 +41,24 @@ public enum FastStart implements Identified {
     }
 
     /**
-     * The start point for clean images {@code x}, in the ε-ball and in [0, 1].
+     * The start point for clean images {@code x}, in the ε-ball and in the model's box.
      *
      * @param maskRatio r, the fraction of pixels a mask zeroes
+     * @param box the model's box
      */
-    public NDArray start(NDArray x, float epsilon, float maskRatio) {
+    public NDArray start(NDArray x, float epsilon, float maskRatio, Bounds box) {
         return switch (this) {
-            case RANDOM -> SignSteps.uniformStart(x, epsilon);
+            case RANDOM -> SignSteps.uniformStart(x, epsilon, box);
             case ZERO -> x;
             case RANDOM_MASK -> masked(x, x.getManager().randomUniform(0f, 1f, x.getShape())
-                    .gte(maskRatio).toType(DataType.FLOAT32, false), epsilon);
+                    .gte(maskRatio).toType(DataType.FLOAT32, false), epsilon, box);
             case GRID_MASK -> masked(x, x.getManager().create(grid(x.getShape(), maskRatio),
-                    x.getShape()), epsilon);
+                    x.getShape()), epsilon, box);
         };
     }
 
-    private static NDArray masked(NDArray x, NDArray mask, float epsilon) {
-        return x.add(x.mul(mask).sub(x).clip(-epsilon, epsilon));
+    private static NDArray masked(NDArray x, NDArray mask, float epsilon, Bounds box) {
+        return box.clip(x.add(x.mul(mask).sub(x).clip(-epsilon, epsilon)));
     }
 
     /**

@@ -14,7 +14,8 @@ import org.parry.train.TrainingObjective;
 /**
  * FGSM adversarial training (Goodfellow, Shlens and Szegedy, "Explaining and harnessing
  * adversarial examples", ICLR 2015, §6): minimize
- * α·CE(f(x), y) + (1 − α)·CE(f(x'), y) with x' = clip(x + ε·sign(∇ₓ CE(f(x), y)), 0, 1),
+ * α·CE(f(x), y) + (1 − α)·CE(f(x'), y) with x' = clip(x + ε·sign(∇ₓ CE(f(x), y))) into the
+ * model's box,
  * recomputed for the current parameters at every step and treated as a constant (no gradient
  * through the sign). Paper: α = 0.5, MNIST ε = 0.25. The attack uses the model's predicted labels
  * by default, against label leaking (Kurakin et al. 2017).
@@ -50,7 +51,7 @@ public record FgsmAdversarialTraining(float epsilon, float cleanWeight, Training
     public PreparedBatch prepare(Classifier model, Batch batch) {
         NDArray gradient = model.lossGradient(batch.x(), labels.of(model, batch),
                 CrossEntropyLoss.get()).gradient();
-        NDArray adversarial = batch.x().add(gradient.sign().mul(epsilon)).clip(0f, 1f);
+        NDArray adversarial = model.bounds().clip(batch.x().add(gradient.sign().mul(epsilon)));
         return PreparedBatch.withAdversarial(batch, adversarial);
     }
 

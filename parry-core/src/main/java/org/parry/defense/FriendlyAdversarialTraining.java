@@ -112,7 +112,7 @@ public final class FriendlyAdversarialTraining implements TrainingObjective {
         int[] budget = new int[n];
         Arrays.fill(budget, currentTau);
         boolean[] frozen = new boolean[n];
-        NDArray adversarial = SignSteps.uniformStart(batch.x(), epsilon);
+        NDArray adversarial = SignSteps.uniformStart(batch.x(), epsilon, model.bounds());
         for (int step = 0; step < steps; step++) {
             long[] active = indices(frozen);
             if (active.length == 0) {
@@ -142,7 +142,8 @@ public final class FriendlyAdversarialTraining implements TrainingObjective {
             NDArray stepped = point.add(pass.gradient().sign().mul(stepSize)
                     .add(manager.randomNormal(0f, noise, point.getShape(), DataType.FLOAT32))
                     .mul(move));
-            adversarial.set(new NDIndex("{}", rows), Norm.LINF.project(stepped, clean, epsilon));
+            adversarial.set(new NDIndex("{}", rows), Norm.LINF.project(stepped, clean, epsilon,
+                    model.bounds()));
         }
         examples += n;
         return PreparedBatch.withAdversarial(batch, adversarial);

@@ -54,7 +54,7 @@ public record PgdAdversarialTraining(float epsilon, float stepSize, int steps, T
     @Override
     public PreparedBatch prepare(Classifier model, Batch batch) {
         NDArray adversarial = SignSteps.ascend(model, batch.x(),
-                SignSteps.uniformStart(batch.x(), epsilon), labels.of(model, batch),
+                SignSteps.uniformStart(batch.x(), epsilon, model.bounds()), labels.of(model, batch),
                 CrossEntropyLoss.get(), epsilon, stepSize, steps);
         return PreparedBatch.withAdversarial(batch, adversarial);
     }

@@ -58,8 +58,8 @@ public record Trades(float epsilon, float stepSize, int steps, float beta)
         NDArray x = batch.x();
         NDArray cleanLogProbabilities = model.logits(x).logSoftmax(1);
         LogitLoss divergence = (logits, labels) -> klDivergence(cleanLogProbabilities, logits);
-        NDArray start = x.add(x.getManager().randomNormal(0f, START_NOISE, x.getShape(),
-                DataType.FLOAT32)).clip(0f, 1f);
+        NDArray start = model.bounds().clip(x.add(x.getManager().randomNormal(0f, START_NOISE,
+                x.getShape(), DataType.FLOAT32)));
         NDArray adversarial = SignSteps.ascend(model, x, start, batch.y(), divergence, epsilon,
                 stepSize, steps);
         return PreparedBatch.withAdversarial(batch, adversarial);

@@ -5,7 +5,7 @@ import java.util.Map;
 /**
  * What one attack of a suite did at one ε.
  *
- * @param name registry name
+ * @param name the suite attack's name ({@link SuiteAttack#name()}), e.g. the registry name
  * @param settings every setting, defaults included
  * @param epsilon the budget
  * @param attacked samples it ran on (those still robust when its turn came)

@@ -13,4 +13,7 @@ public interface EvaluationListener {
 
     /** An attack finished at ε. */
     default void onAttackEnd(AttackOutcome outcome) {}
+
+    /** The sanity checks of {@code level} start, after the attacks (never at level OFF). */
+    default void onSanityChecks(SanityLevel level) {}
 }

@@ -2,6 +2,7 @@ package org.parry.eval;
 
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.TreeMap;
 import org.parry.attack.Require;
 import org.parry.norm.Norm;
 
@@ -34,11 +35,17 @@ public record EvaluationSettings(Suite suite, Norm norm, float[] epsilons, long 
         Require.atLeast("batch size", batchSize, 1);
     }
 
-    /** A stable description of everything that changes the numbers, for the journal. */
+    /**
+     * A stable description of everything that changes the numbers, for the journal: at each ε,
+     * every attack's name and settings (sorted by key, so that any map gives one spelling).
+     */
     String fingerprint() {
         StringBuilder text = new StringBuilder(suite.name()).append('|').append(norm.id());
-        for (SuiteAttack attack : suite.attacks()) {
-            text.append('|').append(attack);
+        for (float epsilon : epsilons) {
+            for (SuiteAttack attack : suite.attacks()) {
+                text.append('|').append(attack.name())
+                        .append(new TreeMap<>(attack.create(norm, epsilon, seed).settings()));
+            }
         }
         return text.append('|').append(Arrays.toString(epsilons)).append('|').append(seed)
                 .append('|').append(batchSize).toString();

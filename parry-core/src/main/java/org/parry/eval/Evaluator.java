@@ -19,11 +19,12 @@ import org.parry.model.Classifier;
 import org.parry.model.InputCheck;
 
 /**
- * Runs an evaluation protocol (Croce and Hein, ICML 2020): at each ε, the suite's attacks in order,
- * each on the samples still robust, worst case per sample, never overwriting a found adversarial
- * example; then the hypocritical perturbation on the clean mistakes (Tao et al. 2022). Every unit
- * of work (ε, attack, batch) is journaled, so {@code resume} after a crash or kill finishes the run
- * with the same numbers. Not thread-safe (attacks use PyTorch's one gradient collector).
+ * Runs an evaluation protocol (Croce and Hein, ICML 2020): at each ε, the suite's attacks in
+ * order, each on the samples still robust, worst case per sample, never overwriting a found
+ * adversarial example; then the hypocritical perturbation on the clean mistakes (Tao et al. 2022).
+ * The attacks are {@link SuiteAttack}s: registry names, or attacks of one's own. Every unit of work
+ * (ε, attack, batch) is journaled, so {@code resume} after a crash or kill finishes the run with
+ * the same numbers. Not thread-safe (attacks use PyTorch's one gradient collector).
  */
 public final class Evaluator {
 

@@ -15,6 +15,7 @@ import org.parry.criterion.Misclassification;
 import org.parry.data.Batch;
 import org.parry.data.ImageDataset;
 import org.parry.loss.CrossEntropyLoss;
+import org.parry.model.Bounds;
 import org.parry.model.Classifier;
 import org.parry.model.GradientCheck;
 import org.parry.model.Pipeline;
@@ -205,6 +206,7 @@ public final class SanityChecks {
     /** 1. Every stored adversarial example is in the ball, in the box, and finite. */
     private SanityCheck feasibility() {
         int checked = 0;
+        Bounds box = model.bounds();
         for (int e = 0; e < run.results().size(); e++) {
             float budget = settings.epsilons()[e];
             WorstCase worstCase = run.worstCases().get(e);
@@ -217,9 +219,10 @@ public final class SanityChecks {
                 float[] clean = data.image(i);
                 double distance = distance(adversarial, clean);
                 for (float value : adversarial) {
-                    if (!(value >= 0f && value <= 1f)) {
+                    if (!(value >= box.lower() && value <= box.upper())) {
                         return SanityCheck.fail("feasibility", "sample " + i + " at ε=" + budget
-                                + " has a pixel " + value + " outside [0, 1] or not a number");
+                                + " has a pixel " + value + " outside the model's box "
+                                + interval(box) + " or not a number");
                     }
                 }
                 if (distance > budget * (1 + 1e-5) + 1e-6) {
@@ -229,7 +232,16 @@ public final class SanityChecks {
             }
         }
         return SanityCheck.pass("feasibility", "all " + checked + " stored adversarial examples are"
-                + " finite, in [0, 1] and within ε in " + norm.id());
+                + " finite, in " + interval(box) + " and within ε in " + norm.id());
+    }
+
+    /** The box as people write it: [0, 1], [-1, 1], [0.5, 2.25]. */
+    private static String interval(Bounds box) {
+        return "[" + plain(box.lower()) + ", " + plain(box.upper()) + "]";
+    }
+
+    private static String plain(float value) {
+        return new java.math.BigDecimal(Float.toString(value)).stripTrailingZeros().toPlainString();
     }
 
     private double distance(float[] a, float[] b) {
@@ -455,7 +467,11 @@ public final class SanityChecks {
 
     /** 7. An unbounded attack breaks (almost) everything. */
     private SanityCheck unboundedReachesZero(Batch batch) {
-        float unbounded = norm == Norm.LINF ? 1f : (float) Math.sqrt(data.imageShape().size());
+        // The box's diameter, so that every point of the box is within reach; L∞ configurations
+        // stop at ε = 1 (the pixel range), which for a wider box still reaches half of it.
+        float range = model.bounds().range();
+        float unbounded = norm == Norm.LINF ? Math.min(1f, range)
+                : range * (float) Math.sqrt(data.imageShape().size());
         double result = robust(pgd(budget.pgdSteps(), 1, unbounded).run(model, batch.x(),
                 criterion(batch)));
         String numbers = "PGD-" + budget.pgdSteps() + " at ε=" + unbounded + " leaves " + percent(result) + " robust";
@@ -489,9 +505,11 @@ public final class SanityChecks {
         for (int draw = 0; draw < draws; draw++) {
             try (NDManager step = NDManager.newBaseManager()) {
                 NDArray start = norm == Norm.LINF
-                        ? batch.x().add(RandomNoise.uniform(step, batch.x().getShape(), -1f, 1f,
-                                settings.seed() + 31 + draw).sign().mul(epsilon)).clip(0f, 1f)
-                        : norm.randomStart(batch.x(), epsilon, settings.seed() + 31 + draw);
+                        ? model.bounds().clip(batch.x().add(RandomNoise.uniform(step,
+                                batch.x().getShape(), -1f, 1f, settings.seed() + 31 + draw)
+                                .sign().mul(epsilon)))
+                        : norm.randomStart(batch.x(), epsilon, settings.seed() + 31 + draw,
+                                model.bounds());
                 boolean[] hit = new Misclassification(batch.y()).isAdversarial(model.logits(start))
                         .toBooleanArray();
                 for (int row = 0; row < hit.length; row++) {

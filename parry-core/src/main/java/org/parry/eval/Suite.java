@@ -42,16 +42,16 @@ public record Suite(String name, List<SuiteAttack> attacks) {
         String key = text.trim().toLowerCase(Locale.ROOT);
         return switch (key) {
             case "quick" -> new Suite(key, List.of(SuiteAttack.of("fgsm"),
-                    new SuiteAttack("pgd", 20, Map.of()), SuiteAttack.of("apgd-ce")));
+                    SuiteAttack.of("pgd", 20, Map.of()), SuiteAttack.of("apgd-ce")));
             case "autoattack" -> new Suite(key, autoattack());
             case "autoattack-plus" -> new Suite(key, List.of(
-                    new SuiteAttack("apgd-ce", null, Map.of("restarts", "5")),
-                    new SuiteAttack("apgd-dlr", null, Map.of("restarts", "5")),
-                    new SuiteAttack("fab", null, Map.of("restarts", "5")),
+                    SuiteAttack.of("apgd-ce", null, Map.of("restarts", "5")),
+                    SuiteAttack.of("apgd-dlr", null, Map.of("restarts", "5")),
+                    SuiteAttack.of("fab", null, Map.of("restarts", "5")),
                     SuiteAttack.of("square"), SuiteAttack.of("apgd-t"), SuiteAttack.of("fab-t")));
             case "autoattack-rand" -> new Suite(key, List.of(
-                    new SuiteAttack("apgd-ce", null, Map.of("eot", "20")),
-                    new SuiteAttack("apgd-dlr", null, Map.of("eot", "20"))));
+                    SuiteAttack.of("apgd-ce", null, Map.of("eot", "20")),
+                    SuiteAttack.of("apgd-dlr", null, Map.of("eot", "20"))));
             case "full" -> {
                 List<SuiteAttack> attacks = new ArrayList<>(autoattack());
                 attacks.add(SuiteAttack.of("cw-l2"));
@@ -73,6 +73,6 @@ public record Suite(String name, List<SuiteAttack> attacks) {
 
     private static List<SuiteAttack> autoattack() {
         return List.of(SuiteAttack.of("apgd-ce"), SuiteAttack.of("apgd-t"), SuiteAttack.of("fab-t"),
-                new SuiteAttack("square", 5000, Map.of()));
+                SuiteAttack.of("square", 5000, Map.of()));
     }
 }

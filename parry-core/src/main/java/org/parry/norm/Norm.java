@@ -7,10 +7,12 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Locale;
+import org.parry.model.Bounds;
 
 /**
  * The Lp threat models, with everything an attack needs per sample: the distance, the
- * projection onto (ball ∩ box [0, 1]), the steepest-ascent step direction, and a random start.
+ * projection onto (ball ∩ the model's box, {@link Bounds}), the steepest-ascent step direction,
+ * and a random start in the box.
  * Every method works on batches [N, ...] sample by sample, so one attack loop serves all norms.
  *
  * <p>Projections follow the references (Madry et al. 2018; Croce and Hein 2020): L∞ clips to
@@ -71,9 +73,10 @@ public enum Norm {
     }
 
     /**
-     * Projects {@code candidate} onto the ε-ball around {@code x} intersected with [0, 1].
+     * Projects {@code candidate} onto the ε-ball around {@code x} intersected with {@code box}
+     * (the model's {@link org.parry.model.Classifier#bounds()}).
      */
-    public NDArray project(NDArray candidate, NDArray x, float epsilon) {
+    public NDArray project(NDArray candidate, NDArray x, float epsilon, Bounds box) {
         NDArray projected = switch (this) {
             case LINF -> candidate.minimum(x.add(epsilon)).maximum(x.sub(epsilon));
             case L2 -> {
@@ -84,7 +87,7 @@ public enum Norm {
             case L1 -> x.add(projectL1(candidate.sub(x), epsilon));
             case L0 -> x.add(keepLargest(candidate.sub(x), Math.round(epsilon)));
         };
-        return projected.clip(0f, 1f);
+        return box.clip(projected);
     }
 
     /**
@@ -106,11 +109,11 @@ public enum Norm {
     }
 
     /**
-     * A random point of the ε-ball around {@code x}, clipped to the box: uniform in the cube for
-     * L∞; a uniform direction with radius ε·U(0, 1) for L2 and L1 (as torchattacks); ε random
-     * coordinates set to random values for L0.
+     * A random point of the ε-ball around {@code x}, clipped to {@code box}: uniform in the cube
+     * for L∞; a uniform direction with radius ε·U(0, 1) for L2 and L1 (as torchattacks); ε random
+     * coordinates set to values uniform in the box for L0.
      */
-    public NDArray randomStart(NDArray x, float epsilon, long seed) {
+    public NDArray randomStart(NDArray x, float epsilon, long seed, Bounds box) {
         NDManager manager = x.getManager();
         Shape shape = x.getShape();
         long n = shape.get(0);
@@ -129,10 +132,11 @@ public enum Norm {
             case L0 -> {
                 NDArray scores = RandomNoise.uniform(manager, shape, 0f, 1f, seed);
                 NDArray mask = keepLargest(scores, Math.round(epsilon)).gt(0f);
-                yield NDArrays.where(mask, RandomNoise.uniform(manager, shape, 0f, 1f, seed + 1), x);
+                yield NDArrays.where(mask, RandomNoise.uniform(manager, shape, box.lower(),
+                        box.upper(), seed + 1), x);
             }
         };
-        return start.clip(0f, 1f);
+        return box.clip(start);
     }
 
     /** Whether each sample's perturbation is within ε (tolerance 1e-5, and 1e-3 relative for L2/L1). */

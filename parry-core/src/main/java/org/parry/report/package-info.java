@@ -6,5 +6,8 @@
  * and a self-contained {@code index.html}: summary, per-attack table, accuracy-versus-ε and
  * per-class charts (XChart, rendered headless), confusion under attack, a gallery of adversarial
  * examples, hypocritical risk, sanity checks and provenance, with every image inlined.
+ * {@link org.parry.report.EvaluationJob} runs evaluate, check and report in one call;
+ * {@link org.parry.report.AttackFiles} writes one attack's results over a data set (NPZ, gallery,
+ * JSON).
  */
 package org.parry.report;

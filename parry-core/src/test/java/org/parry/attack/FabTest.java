@@ -19,6 +19,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.parry.criterion.Misclassification;
 import org.parry.criterion.TargetedMisclassification;
 import org.parry.data.Batch;
+import org.parry.model.Bounds;
 import org.parry.norm.Norm;
 import org.parry.testing.AffineClassifier;
 import org.parry.testing.TestModels;
@@ -127,7 +128,7 @@ class FabTest {
             c[i] = (float) (dot(instances[i].w(), instances[i].t()) - instances[i].b());
         }
         try (NDManager scope = manager.newSubManager()) {
-            float[] out = FabProjections.displacement(norm, scope.create(t, new Shape(n, d)),
+            float[] out = FabProjections.displacement(norm, Bounds.UNIT, scope.create(t, new Shape(n, d)),
                     scope.create(w, new Shape(n, d)), scope.create(c)).toFloatArray();
             double[][] result = new double[n][d];
             for (int i = 0; i < n; i++) {

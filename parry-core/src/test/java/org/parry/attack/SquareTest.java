@@ -19,6 +19,7 @@ import org.parry.criterion.Misclassification;
 import org.parry.criterion.TargetedMisclassification;
 import org.parry.data.Batch;
 import org.parry.model.BlockClassifier;
+import org.parry.model.Bounds;
 import org.parry.model.Classifier;
 import org.parry.model.NoGradientClassifier;
 import org.parry.norm.Norm;
@@ -261,7 +262,7 @@ class SquareTest {
         assertThat(Square.fraction(0.8f, 51)).isCloseTo(0.2, Offset.offset(1e-7));
         assertThat(Square.fraction(0.8f, 4999)).isCloseTo(0.8 / 128, Offset.offset(1e-7));
         assertThat(Square.fraction(0.8f, 9000)).isCloseTo(0.8 / 512, Offset.offset(1e-7));
-        SquarePatterns mnist = new SquarePatterns(1, 28, 28, 0.3f);
+        SquarePatterns mnist = new SquarePatterns(1, 28, 28, 0.3f, Bounds.UNIT);
         assertThat(mnist.linfSide(0.8)).isEqualTo(25); // round(sqrt(0.8 * 784)) = round(25.04)
         assertThat(mnist.linfSide(1.0)).isEqualTo(27); // at most H - 1
         assertThat(mnist.linfSide(0.8 / 512)).isEqualTo(1);

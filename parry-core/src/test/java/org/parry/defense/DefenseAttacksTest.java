@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
 import org.parry.data.Batch;
 import org.parry.model.BlockClassifier;
+import org.parry.model.Bounds;
 import org.parry.testing.TestModels;
 
 /** The training-time attacks of the defenses: their closed forms and degenerate cases. */
@@ -49,7 +50,7 @@ class DefenseAttacksTest {
             Engine.getInstance().setRandomSeed(7);
             NDArray emitted = fat.prepare(model, wrong).adversarial();
             Engine.getInstance().setRandomSeed(7);
-            NDArray start = SignSteps.uniformStart(clean.x(), EPSILON);
+            NDArray start = SignSteps.uniformStart(clean.x(), EPSILON, Bounds.UNIT);
             assertThat(emitted.toFloatArray()).containsExactly(start.toFloatArray());
             assertThat(fat.epochStatistics().get("fat_gradients_per_example")).isEqualTo(1.0);
         }
@@ -123,11 +124,11 @@ class DefenseAttacksTest {
                 .containsExactly(java.util.Arrays.copyOfRange(mask, 0, 784));
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray x = manager.randomUniform(0f, 1f, shape);
-            NDArray start = FastStart.GRID_MASK.start(x, EPSILON, 0.4f);
+            NDArray start = FastStart.GRID_MASK.start(x, EPSILON, 0.4f, Bounds.UNIT);
             assertThat(start.sub(x).abs().max().getFloat()).isLessThanOrEqualTo(EPSILON + 1e-6f);
             Engine.getInstance().setRandomSeed(3);
             NDArray random = FastStart.RANDOM_MASK.start(manager.ones(new Shape(1, 1, 100, 100)),
-                    1f, 0.4f);
+                    1f, 0.4f, Bounds.UNIT);
             double zeroShare = random.eq(0f).toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
                     .mean().getFloat();
             assertThat(zeroShare).isCloseTo(0.4, within(0.03));

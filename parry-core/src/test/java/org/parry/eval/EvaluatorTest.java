@@ -3,11 +3,22 @@ package org.parry.eval;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.parry.attack.Attack;
+import org.parry.attack.AttackResult;
+import org.parry.attack.CountingClassifier;
+import org.parry.criterion.Criterion;
+import org.parry.data.Batch;
 import org.parry.data.ImageDataset;
+import org.parry.model.Classifier;
 import org.parry.norm.Norm;
 import org.parry.testing.TestModels;
 
@@ -15,7 +26,7 @@ class EvaluatorTest {
 
     private static EvaluationSettings settings() {
         Suite suite = new Suite("test", java.util.List.of(SuiteAttack.of("fgsm"),
-                new SuiteAttack("pgd", 10, java.util.Map.of())));
+                SuiteAttack.of("pgd", 10, java.util.Map.of())));
         return new EvaluationSettings(suite, Norm.LINF, new float[] {0.15f, 0.3f}, 7, 16);
     }
 
@@ -125,6 +136,105 @@ class EvaluatorTest {
         assertThatThrownBy(() -> new Evaluator(other, EvaluationListener.NONE)
                 .run(TestModels.syntheticCnn(), data(), dir, true))
                 .hasMessageContaining("other settings");
+    }
+
+    /**
+     * An attack of one's own, as a user would write it: every pixel brightened by ε, finished by
+     * {@link AttackResult#bounded} like the built-in attacks.
+     */
+    record Brighten(float epsilon) implements Attack {
+
+        @Override
+        public String name() {
+            return "brighten";
+        }
+
+        @Override
+        public Map<String, Object> settings() {
+            return Map.of("norm", "linf", "epsilon", epsilon);
+        }
+
+        @Override
+        public AttackResult run(Classifier model, NDArray x, Criterion criterion) {
+            long start = System.nanoTime();
+            return AttackResult.bounded(new CountingClassifier(model), x, x.add(epsilon), criterion,
+                    Norm.LINF, epsilon, start);
+        }
+    }
+
+    /** Clean-correct and still correct at clip(x + ε): what {@link Brighten} leaves robust. */
+    private static int robustToBrightening(ImageDataset data, float epsilon) {
+        Classifier model = TestModels.syntheticCnn();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Batch batch = data.batch(manager, 0, data.size());
+            int[] labels = batch.y().toType(DataType.INT32, false).toIntArray();
+            int[] clean = model.logits(batch.x()).argMax(1).toType(DataType.INT32, false)
+                    .toIntArray();
+            int[] bright = model.logits(batch.x().add(epsilon).clip(0f, 1f)).argMax(1)
+                    .toType(DataType.INT32, false).toIntArray();
+            int robust = 0;
+            for (int i = 0; i < labels.length; i++) {
+                robust += clean[i] == labels[i] && bright[i] == labels[i] ? 1 : 0;
+            }
+            return robust;
+        }
+    }
+
+    @Test
+    void anAttackOfOnesOwnIsEvaluatedAndReported(@TempDir Path dir) throws IOException {
+        float[] epsilons = {0.3f, 0.6f};
+        Suite suite = new Suite("mine", List.of(SuiteAttack.of("brighten",
+                (norm, epsilon, seed) -> new Brighten(epsilon))));
+        EvaluationSettings settings = new EvaluationSettings(suite, Norm.LINF, epsilons, 7, 16);
+        Evaluator.Run run = new Evaluator(settings, EvaluationListener.NONE)
+                .run(TestModels.syntheticCnn(), data(), dir, false);
+        boolean someBroken = false;
+        for (int e = 0; e < epsilons.length; e++) {
+            EpsilonResult result = run.results().get(e);
+            int expected = robustToBrightening(data(), epsilons[e]);
+            assertThat(result.robust()).as("robust at ε=%s", epsilons[e]).isEqualTo(expected);
+            assertThat(result.robustAccuracy()).isEqualTo((double) expected / data().size());
+            AttackOutcome outcome = result.attacks().get(0);
+            assertThat(outcome.name()).isEqualTo("brighten");
+            assertThat(outcome.settings()).containsEntry("epsilon", epsilons[e]);
+            assertThat(outcome.broken()).isEqualTo(outcome.attacked() - expected);
+            someBroken |= outcome.broken() > 0;
+        }
+        assertThat(someBroken).as("brightening breaks some samples at ε=0.6").isTrue();
+
+        // One instance serves at its own ε, and is refused at another.
+        EvaluationSettings single = new EvaluationSettings(new Suite("mine",
+                List.of(SuiteAttack.of(new Brighten(0.3f)))), Norm.LINF, new float[] {0.3f}, 7, 16);
+        Evaluator.Run again = new Evaluator(single, EvaluationListener.NONE)
+                .run(TestModels.syntheticCnn(), data(), dir.resolve("single"), false);
+        assertThat(again.results().get(0).robust()).isEqualTo(run.results().get(0).robust());
+        assertThatThrownBy(() -> new EvaluationSettings(new Suite("mine",
+                List.of(SuiteAttack.of(new Brighten(0.3f)))), Norm.LINF, new float[] {0.6f}, 7, 16)
+                .fingerprint()).hasMessageContaining("attack 'brighten' was made for linf ε=0.3 but"
+                        + " the evaluation runs linf ε=0.6");
+    }
+
+    /** The journal fingerprints an attack's settings: other settings, other numbers, no resume. */
+    @Test
+    void resumingAfterTheAttacksSettingsChangedIsRefused(@TempDir Path dir) throws IOException {
+        EvaluationSettings pgd10 = settings();
+        new Evaluator(pgd10, EvaluationListener.NONE).run(TestModels.syntheticCnn(), data(), dir,
+                false);
+        EvaluationSettings pgd10TwoRestarts = new EvaluationSettings(new Suite("test", List.of(
+                SuiteAttack.of("fgsm"), SuiteAttack.of("pgd", 10, Map.of("restarts", "2")))),
+                Norm.LINF, new float[] {0.15f, 0.3f}, 7, 16);
+        assertThat(pgd10TwoRestarts.fingerprint()).isNotEqualTo(pgd10.fingerprint());
+        assertThat(settings().fingerprint()).as("stable").isEqualTo(pgd10.fingerprint());
+        assertThatThrownBy(() -> new Evaluator(pgd10TwoRestarts, EvaluationListener.NONE)
+                .run(TestModels.syntheticCnn(), data(), dir, true))
+                .hasMessageContaining("other settings");
+        EvaluationSettings brighter = new EvaluationSettings(new Suite("mine", List.of(
+                SuiteAttack.of("brighten", (norm, epsilon, seed) -> new Brighten(epsilon)))),
+                Norm.LINF, new float[] {0.15f, 0.3f}, 7, 16);
+        EvaluationSettings brighterTwice = new EvaluationSettings(new Suite("mine", List.of(
+                SuiteAttack.of("brighten", (norm, epsilon, seed) -> new Brighten(2 * epsilon)))),
+                Norm.LINF, new float[] {0.15f, 0.3f}, 7, 16);
+        assertThat(brighterTwice.fingerprint()).isNotEqualTo(brighter.fingerprint());
     }
 
     @Test

@@ -20,6 +20,7 @@ import org.parry.model.GradientMode;
 import org.parry.model.Pipeline;
 import org.parry.norm.Norm;
 import org.parry.testing.FaultyGradientClassifier;
+import org.parry.testing.SymmetricBoxClassifier;
 import org.parry.testing.TestModels;
 
 /** The checks catch gradient masking and pass an honest model. */
@@ -34,6 +35,23 @@ class SanityChecksTest {
         List<SanityCheck> checks = SanityChecks.run(model, data, settings, run, level);
         assertThat(checks).extracting(SanityCheck::id).containsExactlyElementsOf(SanityChecks.IDS);
         return checks.stream().collect(Collectors.toMap(SanityCheck::id, Function.identity()));
+    }
+
+    /**
+     * On a model whose box is [-1, 1], adversarial examples below 0 are feasible: the checks
+     * judge them against the model's box, not [0, 1].
+     */
+    @Test
+    void feasibilityIsJudgedInTheModelsBox(@TempDir Path dir) throws IOException {
+        Map<String, SanityCheck> checks = check(new SymmetricBoxClassifier(
+                TestModels.syntheticCnn()), dir, SanityLevel.QUICK);
+        SanityCheck feasibility = checks.get("feasibility");
+        assertThat(feasibility.status()).as(feasibility.explanation())
+                .isEqualTo(SanityCheck.Status.PASS);
+        assertThat(feasibility.explanation()).contains("in [-1, 1]");
+        assertThat(checks.get("unbounded-attack").status())
+                .as(checks.get("unbounded-attack").explanation())
+                .isNotEqualTo(SanityCheck.Status.SKIP);
     }
 
     @Test

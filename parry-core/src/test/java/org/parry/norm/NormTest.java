@@ -11,6 +11,7 @@ import org.assertj.core.data.Offset;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
+import org.parry.model.Bounds;
 
 class NormTest {
 
@@ -26,21 +27,25 @@ class NormTest {
     @ParameterizedTest
     @EnumSource(Norm.class)
     void projectionAndRandomStartAreFeasible(Norm norm) {
-        try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray x = RandomNoise.uniform(manager, new Shape(8, 1, 10, 10), 0f, 1f, 1);
-            NDArray far = RandomNoise.gaussian(manager, x.getShape(), 2).mul(3f).add(x);
-            float eps = epsilon(norm);
-            for (NDArray point : new NDArray[] {norm.project(far, x, eps), norm.randomStart(x, eps, 3)}) {
-                assertThat(point.min().getFloat()).isGreaterThanOrEqualTo(0f);
-                assertThat(point.max().getFloat()).isLessThanOrEqualTo(1f);
-                for (float distance : norm.distance(point, x).toFloatArray()) {
-                    assertThat(distance).isLessThanOrEqualTo(eps * 1.00001f + 1e-6f);
+        for (Bounds box : new Bounds[] {Bounds.UNIT, new Bounds(-1f, 1f)}) {
+            try (NDManager manager = NDManager.newBaseManager()) {
+                NDArray x = RandomNoise.uniform(manager, new Shape(8, 1, 10, 10), box.lower(),
+                        box.upper(), 1);
+                NDArray far = RandomNoise.gaussian(manager, x.getShape(), 2).mul(3f).add(x);
+                float eps = epsilon(norm);
+                for (NDArray point : new NDArray[] {norm.project(far, x, eps, box),
+                        norm.randomStart(x, eps, 3, box)}) {
+                    assertThat(point.min().getFloat()).isGreaterThanOrEqualTo(box.lower());
+                    assertThat(point.max().getFloat()).isLessThanOrEqualTo(box.upper());
+                    for (float distance : norm.distance(point, x).toFloatArray()) {
+                        assertThat(distance).isLessThanOrEqualTo(eps * 1.00001f + 1e-6f);
+                    }
+                    assertThat(norm.withinBall(point, x, eps).all().getBoolean()).isTrue();
                 }
-                assertThat(norm.withinBall(point, x, eps).all().getBoolean()).isTrue();
+                // A point already inside stays where it is.
+                NDArray inside = norm.project(x, x, eps, box);
+                assertThat(inside.toFloatArray()).containsExactly(x.toFloatArray());
             }
-            // A point already inside stays where it is.
-            NDArray inside = norm.project(x, x, eps);
-            assertThat(inside.toFloatArray()).containsExactly(x.toFloatArray());
         }
     }
 
@@ -80,7 +85,8 @@ class NormTest {
         }
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray zero = manager.zeros(new Shape(1, 1, 1, 6)).add(0.5f);
-            NDArray projected = Norm.L1.project(zero.add(manager.create(v, new Shape(1, 1, 1, 6)).mul(0.5f)), zero, eps * 0.5f)
+            NDArray projected = Norm.L1.project(zero.add(manager.create(v, new Shape(1, 1, 1, 6)).mul(0.5f)), zero, eps * 0.5f,
+                    Bounds.UNIT)
                     .sub(zero).mul(2f);
             float[] result = projected.toFloatArray();
             for (int i = 0; i < v.length; i++) {

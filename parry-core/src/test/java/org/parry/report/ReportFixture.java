@@ -58,7 +58,7 @@ final class ReportFixture {
     private static ReportFixture create() throws IOException {
         ImageDataset data = TestModels.syntheticTest().first(N);
         Suite suite = new Suite("test", List.of(SuiteAttack.of("fgsm"),
-                new SuiteAttack("pgd", 10, Map.of())));
+                SuiteAttack.of("pgd", 10, Map.of())));
         EvaluationSettings settings = new EvaluationSettings(suite, Norm.LINF, EPSILONS, 7, 16);
         Path journal = Files.createTempDirectory("parry-report-journal");
         Evaluator.Run run;

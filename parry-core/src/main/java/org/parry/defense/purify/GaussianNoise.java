@@ -48,7 +48,7 @@ public record GaussianNoise(float sigma) implements Stage {
             noise[i] = (float) (scale * random.nextGaussian());
         }
         NDArray z = x.getManager().create(noise, x.getShape()).toType(x.getDataType(), false);
-        return x.add(z).clip(bounds.lower(), bounds.upper());
+        return bounds.clip(x.add(z));
     }
 
     @Override
