@@ -23,6 +23,7 @@ import org.parry.model.Classifier;
 import org.parry.model.InputCheck;
 import org.parry.model.Models;
 import org.parry.model.NoGradientClassifier;
+import org.parry.model.Pipeline;
 import org.parry.norm.Norm;
 import org.parry.report.AttackFiles;
 import org.parry.report.AttackSource;
@@ -59,6 +60,9 @@ final class AttackCommand implements Callable<Integer> {
             return AttackRegistry.names().iterator();
         }
     }
+
+    @Mixin
+    DefendedModelOptions defense;
 
     @Option(names = "--attack", required = true, completionCandidates = AttackNames.class,
             description = "The attack, by registry name: ${COMPLETION-CANDIDATES}.")
@@ -122,7 +126,9 @@ final class AttackCommand implements Callable<Integer> {
             OutputPaths.checkFile("--json", json, overwrite);
         }
         ImageDataset images = data.load(Split.parse(split));
-        try (Classifier loaded = Models.load(model, images.imageShape())) {
+        try (Classifier network = Models.load(model, images.imageShape());
+                Pipeline pipeline = defense.pipeline(network, data.seed)) {
+            Classifier loaded = pipeline == null ? network : pipeline;
             Classifier classifier = blackBox
                     ? NoGradientClassifier.of(loaded.name(), loaded.inputShape(), loaded.numClasses(),
                             loaded::logits)
@@ -140,7 +146,8 @@ final class AttackCommand implements Callable<Integer> {
                                     100 * (Double.isNaN(successRate) ? 0 : successRate))));
             PrintStream out = System.out;
             printSummary(out, attack, mode, images, tally);
-            AttackSource source = new AttackSource(model, split, blackBox);
+            AttackSource source = new AttackSource(model, split, blackBox,
+                    pipeline == null ? null : pipeline.describe());
             if (output != null) {
                 Path npz = output.resolve(AttackFiles.NPZ);
                 Path png = output.resolve(AttackFiles.GALLERY);

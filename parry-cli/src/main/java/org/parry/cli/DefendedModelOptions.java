@@ -5,6 +5,7 @@ import java.util.List;
 import org.parry.defense.StageRegistry;
 import org.parry.model.Classifier;
 import org.parry.model.GradientMode;
+import org.parry.model.Pipeline;
 import picocli.CommandLine.Option;
 
 /** The options that put a defense in front of a model, shared by attack and evaluate. */
@@ -29,23 +30,18 @@ final class DefendedModelOptions {
                     + " transformation; default: ${DEFAULT-VALUE}).")
     int eot;
 
-    /** Whether a defense was given. */
-    boolean any() {
-        return !stages.isEmpty();
-    }
-
     /**
-     * The model as the attacks see it: {@code network} itself without {@code --defense}, else the
-     * pipeline of the stages in front of it (the caller still closes {@code network}).
+     * The stages of {@code --defense} in front of {@code network}, or null without {@code
+     * --defense} (the caller then uses {@code network} itself and still closes it).
      */
-    Classifier wrap(Classifier network, long seed) {
+    Pipeline pipeline(Classifier network, long seed) {
         GradientMode mode = GradientMode.parse(gradients);
-        if (!any()) {
+        if (stages.isEmpty()) {
             if (mode != GradientMode.EXACT || eot != 1) {
                 throw new IllegalArgumentException("--gradients and --eot say how attacks pass a"
                         + " defense; give the defense with --defense SPEC");
             }
-            return network;
+            return null;
         }
         if (eot < 1) {
             throw new IllegalArgumentException("--eot must be >= 1, got " + eot);

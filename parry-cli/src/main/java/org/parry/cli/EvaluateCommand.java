@@ -12,6 +12,7 @@ import org.parry.io.DirectoryLock;
 import org.parry.io.OutputPaths;
 import org.parry.model.Classifier;
 import org.parry.model.Models;
+import org.parry.model.Pipeline;
 import org.parry.norm.Norm;
 import org.parry.report.EvaluationJob;
 import picocli.CommandLine.Command;
@@ -25,6 +26,9 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Mixin
     DataOptions data;
+
+    @Mixin
+    DefendedModelOptions defense;
 
     @Option(names = "--model", required = true, description = "A saved Parry model directory or a TorchScript .pt file.")
     Path model;
@@ -72,7 +76,9 @@ final class EvaluateCommand implements Callable<Integer> {
         try (DirectoryLock lock = DirectoryLock.acquire(reportDirectory, "--report")) {
             EvaluationJob.checkDirectory(reportDirectory, resume, overwrite);
             ImageDataset images = data.load(Split.parse(split));
-            try (Classifier classifier = Models.load(model, images.imageShape())) {
+            try (Classifier network = Models.load(model, images.imageShape());
+                    Pipeline pipeline = defense.pipeline(network, data.seed)) {
+                Classifier classifier = pipeline == null ? network : pipeline;
                 EvaluationReport report = new EvaluationJob(classifier, model, images, settings,
                         reportDirectory, level).run(resume, new EvaluationProgress());
                 EvaluationSummary.print(report, System.out);

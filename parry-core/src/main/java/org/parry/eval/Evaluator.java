@@ -17,6 +17,7 @@ import org.parry.data.Batch;
 import org.parry.data.ImageDataset;
 import org.parry.model.Classifier;
 import org.parry.model.InputCheck;
+import org.parry.model.Pipeline;
 
 /**
  * Runs an evaluation protocol (Croce and Hein, ICML 2020): at each ε, the suite's attacks in
@@ -83,14 +84,17 @@ public final class Evaluator {
     private static String modelFingerprint(Classifier model, ImageDataset data) {
         try (NDManager manager = NDManager.newBaseManager()) {
             Batch batch = data.batch(manager, 0, Math.min(16, data.size()));
-            float[] logits = model.logits(batch.x()).toFloatArray();
+            Classifier fixed = model instanceof Pipeline pipeline ? pipeline.withFixedRandomness(0)
+                    : model;
+            float[] logits = fixed.logits(batch.x()).toFloatArray();
             java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
             for (float value : logits) {
                 int bits = Float.floatToIntBits(value);
                 digest.update(new byte[] {(byte) (bits >>> 24), (byte) (bits >>> 16),
                     (byte) (bits >>> 8), (byte) bits});
             }
-            return model.name() + ":" + java.util.HexFormat.of().formatHex(digest.digest());
+            return model.name() + ":" + java.util.HexFormat.of().formatHex(digest.digest())
+                    + (model instanceof Pipeline pipeline ? ":" + pipeline.describe() : "");
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JVM has no SHA-256", e);
         }
@@ -133,8 +137,9 @@ public final class Evaluator {
             if (entry != null) {
                 result = entry.toResult(data.imageShape());
             } else {
-                Attack attack = spec.create(settings.norm(), epsilon, unitSeed(e, a, b));
-                result = attackBatch(model, data, attack, indices);
+                long seed = unitSeed(e, a, b);
+                result = attackBatch(model, data, spec.create(settings.norm(), epsilon, seed),
+                        indices, seed);
                 journal.append(Journal.Entry.of(e, a, b, indices, result));
             }
             broken += worstCase.record(a, indices, result);
@@ -161,13 +166,18 @@ public final class Evaluator {
         return outcome;
     }
 
+    /**
+     * One unit of work: {@code attack} on the samples {@code indices}. A random defense draws from
+     * the unit's own seed, so a unit's numbers do not depend on the units run before it.
+     */
     private static AttackResult attackBatch(Classifier model, ImageDataset data, Attack attack,
-            long[] indices) {
+            long[] indices, long seed) {
         int[] rows = Arrays.stream(indices).mapToInt(Math::toIntExact).toArray();
         ImageDataset subset = data.select(rows);
+        Classifier seeded = model instanceof Pipeline pipeline ? pipeline.withSeed(seed) : model;
         try (NDManager manager = NDManager.newBaseManager()) {
             Batch batch = subset.batch(manager, 0, subset.size());
-            return attack.run(model, batch.x(), new Misclassification(batch.y()));
+            return attack.run(seeded, batch.x(), new Misclassification(batch.y()));
         }
     }
 
@@ -185,8 +195,9 @@ public final class Evaluator {
             if (entry != null) {
                 result = entry.toResult(data.imageShape());
             } else {
-                result = attackBatch(model, data,
-                        Hypocritical.of(settings.norm(), epsilon, unitSeed(0, unit, 0)), mistakes);
+                long seed = unitSeed(0, unit, 0);
+                result = attackBatch(model, data, Hypocritical.of(settings.norm(), epsilon, seed),
+                        mistakes, seed);
                 journal.append(Journal.Entry.of(0, unit, 0, mistakes, result));
             }
             for (int row = 0; row < mistakes.length; row++) {

@@ -8,10 +8,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.parry.Versions;
 import org.parry.engine.CpuInfo;
 import org.parry.engine.EngineCheck;
+import org.parry.model.Classifier;
+import org.parry.model.Pipeline;
 
 /**
  * Where a report's numbers come from, so they can be reproduced (after Tribuo's provenance):
@@ -32,20 +35,24 @@ import org.parry.engine.EngineCheck;
  * @param finishedAt ISO-8601
  * @param engineSelfTest the engine self-test's verdict on this machine ({@link
  *     EngineCheck.Verdict#summary()})
+ * @param defense for a defended model, the stages in front of the network, each with its settings
+ *     and the way attack gradients passed it, and the EOT draws ({@link Pipeline#describe()});
+ *     null for a bare model
  */
 public record Provenance(String parryVersion, String djlVersion, String pytorchVersion,
         String javaVersion, String os, String cpu, long seed, String model, String modelSha256,
         String dataset, String dataSha256, String startedAt, String finishedAt,
-        String engineSelfTest) {
+        String engineSelfTest, Map<String, Object> defense) {
 
     /** The software and machine fields filled in; the rest from the arguments. */
-    public static Provenance of(long seed, Path model, String dataset, String dataSha256,
-            String startedAt, String finishedAt) throws IOException {
+    public static Provenance of(long seed, Path model, Classifier evaluated, String dataset,
+            String dataSha256, String startedAt, String finishedAt) throws IOException {
         return new Provenance(Versions.parry(), Versions.djl(), Versions.pytorch(), Versions.java(),
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                         + System.getProperty("os.arch"),
                 processor(), seed, model.toString(), sha256(model), dataset, dataSha256, startedAt,
-                finishedAt, EngineCheck.verdict().summary());
+                finishedAt, EngineCheck.verdict().summary(),
+                evaluated instanceof Pipeline pipeline ? pipeline.describe() : null);
     }
 
     /** SHA-256 of a file, or of a directory's regular files in name order. */

@@ -119,6 +119,15 @@ public final class Pipeline implements Classifier {
         return new Pipeline(network, steps, 1, drawSeed, true, false);
     }
 
+    /**
+     * The same pipeline with its randomness seeded anew: an evaluation gives each unit of work its
+     * own seed, so that its numbers do not depend on the order in which units run or on which of
+     * them a resumed run skips. It shares this pipeline's stages and does not close them.
+     */
+    public Pipeline withSeed(long drawSeed) {
+        return new Pipeline(network, steps, draws, drawSeed, fixedRandomness, false);
+    }
+
     /** The stages, their settings and gradient modes, and the EOT draws, for cards and reports. */
     public Map<String, Object> describe() {
         List<Map<String, Object>> stages = new ArrayList<>();

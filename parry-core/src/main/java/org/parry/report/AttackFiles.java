@@ -118,6 +118,7 @@ public final class AttackFiles {
         results.put("split", source.split());
         results.put("attack", attackJson);
         results.put("black_box", source.blackBox());
+        results.put("defense", source.defense());
         results.put("n", tally.size());
         results.put("clean_accuracy", tally.cleanAccuracy());
         results.put("robust_accuracy", tally.robustAccuracy());

@@ -73,7 +73,7 @@ public record EvaluationJob(Classifier model, Path modelFile, ImageDataset data,
             listener.onSanityChecks(sanity);
         }
         List<SanityCheck> checks = SanityChecks.run(model, data, settings, run, sanity);
-        Provenance provenance = Provenance.of(settings.seed(), modelFile, data.name(),
+        Provenance provenance = Provenance.of(settings.seed(), modelFile, model, data.name(),
                 data.sha256(), started, Instant.now().toString());
         EvaluationReport report = EvaluationReport.of(run, settings, data, checks, provenance);
         ReportWriter.write(directory, report, run, data);

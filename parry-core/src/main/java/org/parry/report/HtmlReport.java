@@ -568,6 +568,9 @@ final class HtmlReport {
         if (p != null) {
             row("Model", p.model());
             row("Model SHA-256", p.modelSha256(), true);
+            if (p.defense() != null) {
+                row("Defense", defense(p.defense()));
+            }
             row("Data set", p.dataset() + " (" + Text.count(report.n()) + " samples, "
                     + report.classNames().size() + " classes)");
             row("Data SHA-256", p.dataSha256(), true);
@@ -667,6 +670,26 @@ final class HtmlReport {
 
     private List<SanityCheck> checks() {
         return report.sanityChecks() == null ? List.of() : report.sanityChecks();
+    }
+
+    /**
+     * The stages of a defended model in order, each with its settings and how every attack's
+     * gradient passed it, and the EOT draws, e.g. "jpeg (quality=75), gradients by bpda &gt;
+     * small-cnn; 1 draw per gradient".
+     */
+    @SuppressWarnings("unchecked")
+    private static String defense(Map<String, Object> defense) {
+        StringBuilder text = new StringBuilder();
+        for (Map<String, Object> stage : (List<Map<String, Object>>) defense.get("stages")) {
+            List<String> settings = new ArrayList<>();
+            ((Map<String, Object>) stage.get("settings")).forEach((k, v) -> settings.add(k + "=" + v));
+            text.append(stage.get("name")).append(" (").append(String.join(", ", settings))
+                    .append("), gradients by ").append(stage.get("gradients")).append(" > ");
+        }
+        Object draws = defense.get("eot");
+        return text.append(defense.get("network")).append("; every attack's gradient averaged over ")
+                .append(draws).append(" draw").append(Integer.valueOf(1).equals(draws) ? "" : "s")
+                .append(" (EOT)").toString();
     }
 
     private Provenance provenance() {

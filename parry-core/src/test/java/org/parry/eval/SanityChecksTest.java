@@ -88,7 +88,7 @@ class SanityChecksTest {
     @Test
     void aRandomButDifferentiableDefensePassesGradientHealth(@TempDir Path dir) throws IOException {
         try (Pipeline random = Pipeline.builder(TestModels.syntheticCnn())
-                .add(new RandomResizePad(0.8f)).eot(4).build()) {
+                .add(new RandomResizePad(0.8f)).build()) {
             Map<String, SanityCheck> checks = check(random, dir, SanityLevel.QUICK);
             assertThat(checks.get("gradient-health").status())
                     .as(checks.get("gradient-health").explanation()).isEqualTo(SanityCheck.Status.PASS);

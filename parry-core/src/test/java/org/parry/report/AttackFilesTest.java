@@ -27,7 +27,7 @@ import org.parry.testing.TestModels;
 class AttackFilesTest {
 
     private static final AttackSource SOURCE = new AttackSource(Path.of("models", "cnn"), "test",
-            false);
+            false, null);
 
     private static AttackTally tally(TargetMode targets, boolean keepImages) {
         return new DataSetAttack(Fgsm.of(0.3f), targets, 16, 3, keepImages)
