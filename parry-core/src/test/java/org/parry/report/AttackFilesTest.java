@@ -43,8 +43,8 @@ class AttackFilesTest {
         JsonNode json = SavedModel.json().readTree(file.toFile());
         List<String> keys = new ArrayList<>();
         json.fieldNames().forEachRemaining(keys::add);
-        assertThat(keys).containsExactly("model", "dataset", "split", "attack", "black_box", "n",
-                "clean_accuracy", "robust_accuracy", "robust_accuracy_stderr",
+        assertThat(keys).containsExactly("model", "dataset", "split", "attack", "black_box",
+                "defense", "n", "clean_accuracy", "robust_accuracy", "robust_accuracy_stderr",
                 "adversarial_accuracy", "success_rate", "success_denominator", "successes",
                 "perturbation", "adversarial_confidence", "gradients", "queries", "seconds", "seed",
                 "batch_size");
