@@ -121,12 +121,7 @@ public final class DenoisingAutoencoder implements Autoencoder {
                     + " even height and width, got " + imageShape + "; use ae-ii");
         }
         Engine.getInstance().setRandomSeed(Long.hashCode(seed));
-        NDManager manager = NDManager.newBaseManager();
-        Block block = architecture.build(Math.toIntExact(imageShape.get(0)));
-        block.setInitializer(new XavierInitializer(XavierInitializer.RandomType.UNIFORM,
-                XavierInitializer.FactorType.AVG, 3), Parameter.Type.WEIGHT);
-        block.initialize(manager, DataType.FLOAT32, new Shape(1).addAll(imageShape));
-        return new DenoisingAutoencoder(architecture, imageShape, block, manager);
+        return build(architecture, imageShape);
     }
 
     /**
@@ -136,7 +131,7 @@ public final class DenoisingAutoencoder implements Autoencoder {
      */
     public static DenoisingAutoencoder load(Architecture architecture, Shape imageShape,
             Path weights) throws IOException {
-        DenoisingAutoencoder autoencoder = create(architecture, imageShape, 0);
+        DenoisingAutoencoder autoencoder = build(architecture, imageShape);
         try {
             SavedModel.readWeights(autoencoder.block, autoencoder.owner, weights);
         } catch (IOException | RuntimeException e) {
@@ -146,6 +141,15 @@ public final class DenoisingAutoencoder implements Autoencoder {
         }
         autoencoder.block.freezeParameters(true);
         return autoencoder;
+    }
+
+    private static DenoisingAutoencoder build(Architecture architecture, Shape imageShape) {
+        NDManager manager = NDManager.newBaseManager();
+        Block block = architecture.build(Math.toIntExact(imageShape.get(0)));
+        block.setInitializer(new XavierInitializer(XavierInitializer.RandomType.UNIFORM,
+                XavierInitializer.FactorType.AVG, 3), Parameter.Type.WEIGHT);
+        block.initialize(manager, DataType.FLOAT32, new Shape(1).addAll(imageShape));
+        return new DenoisingAutoencoder(architecture, imageShape, block, manager);
     }
 
     /** Writes the weights to {@code weights}, atomically. */

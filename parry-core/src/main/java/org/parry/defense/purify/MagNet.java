@@ -43,7 +43,7 @@ import org.parry.train.TrainingListener;
  *       <pre>  reject x  ⇔  ∃ d: score_d(x) > θ_d</pre>
  *   <li>the reformer x ↦ clip(AE-I(x), 0, 1) ({@link Reformer}, a pipeline stage); with several
  *       AE-I trained jointly for diversity ({@link MagNetSettings#reformers()}), one picked at
- *       random per query, the paper's gray-box defense.
+ *       random per query, the paper's gray-box defense (the detectors then use the first).
  * </ul>
  * Train with {@link #train}, keep with {@link #save} and {@link #load}; {@code
  * Pipeline.builder(network).add(magnet.reformer())} is the reformer and classifier, and {@link

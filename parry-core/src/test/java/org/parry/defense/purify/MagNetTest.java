@@ -126,6 +126,28 @@ class MagNetTest {
     }
 
     @Test
+    void divergenceDetectorsJoinTheReconstructionOnesWithTheirOwnThresholds() {
+        MagNet guarded = magnet.withDivergence(NETWORK, validation, 10f, 40f);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            assertThat(guarded.detectors()).extracting(MagNetDetector::name)
+                    .containsExactly("error-I", "error-II", "jsd-T10", "jsd-T40");
+            float[] thresholds = guarded.thresholds();
+            assertThat(java.util.Arrays.copyOf(thresholds, 2)).containsExactly(magnet.thresholds());
+            NDArray scores = guarded.scores(validation.batch(manager, 0, validation.size()).x());
+            assertThat(scores.getShape()).isEqualTo(new Shape(validation.size(), 4));
+            for (int d = 2; d < 4; d++) {
+                assertThat(rate(scores.get(":, " + d).toFloatArray(), thresholds[d]))
+                        .isLessThanOrEqualTo(DROP_RATE);
+            }
+            guarded.close();
+            assertThat(magnet.scores(heldOut(manager).x()).getShape().get(1))
+                    .as("the view shares the autoencoders and leaves them open").isEqualTo(2);
+        }
+        assertThatThrownBy(() -> magnet.withDivergence(NETWORK, validation, 10f, 10f))
+                .hasMessage("magnet: temperature 10.0 given twice");
+    }
+
+    @Test
     void theIdentityAutoencoderScoresZeroAndLeavesTheClassifierUnchanged() {
         try (NDManager manager = NDManager.newBaseManager();
                 Pipeline reformed = Pipeline.builder(NETWORK).add(new Reformer(List.of(IDENTITY)))
