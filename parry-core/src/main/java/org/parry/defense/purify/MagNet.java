@@ -115,11 +115,11 @@ public final class MagNet implements AutoCloseable {
         try {
             for (int i = 0; i < settings.reformers(); i++) {
                 reformers.add(DenoisingAutoencoder.create(Architecture.AE_I, shape,
-                        settings.seed() + i));
+                        settings.training().seed() + i));
             }
             created.addAll(reformers);
             DenoisingAutoencoder second = DenoisingAutoencoder.create(Architecture.AE_II, shape,
-                    settings.seed() + settings.reformers());
+                    settings.training().seed() + settings.reformers());
             created.add(second);
             Map<String, List<EpochMetrics>> history = new LinkedHashMap<>();
             history.put(Architecture.AE_I.id(), AutoencoderTraining.fit(reformers, train,
@@ -184,15 +184,15 @@ public final class MagNet implements AutoCloseable {
 
     private static float[] fitThresholds(List<MagNetDetector> detectors, ImageDataset validation,
             MagNetSettings settings) {
+        int batchSize = settings.training().batchSize();
         float[][] scores = new float[detectors.size()][validation.size()];
         try (NDManager manager = NDManager.newBaseManager()) {
-            for (int b = 0; b < validation.numBatches(settings.batchSize()); b++) {
+            for (int b = 0; b < validation.numBatches(batchSize); b++) {
                 try (NDManager step = manager.newSubManager()) {
-                    NDArray x = validation.batchNumber(step, b, settings.batchSize()).x();
+                    NDArray x = validation.batchNumber(step, b, batchSize).x();
                     for (int d = 0; d < detectors.size(); d++) {
                         float[] batch = detectors.get(d).scores(x).toFloatArray();
-                        System.arraycopy(batch, 0, scores[d], b * settings.batchSize(),
-                                batch.length);
+                        System.arraycopy(batch, 0, scores[d], b * batchSize, batch.length);
                     }
                 }
             }

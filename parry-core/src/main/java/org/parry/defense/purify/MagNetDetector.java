@@ -21,7 +21,9 @@ public interface MagNetDetector {
      * The scores of a batch.
      *
      * @param x [N, C, H, W] pixels in [0, 1]
-     * @return [N] float32 scores, in {@code x}'s manager; larger means further from the data
+     * @return [N] float32 scores, in {@code x}'s manager (with the temporaries: a caller scoring
+     *     many batches runs each in a sub-manager, as {@link MagNet} does); larger means further
+     *     from the data
      */
     NDArray scores(NDArray x);
 }

@@ -1,7 +1,6 @@
 package org.parry.defense.purify;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -59,14 +58,8 @@ public record ProbabilityDivergence(String name, Autoencoder autoencoder, Classi
 
     @Override
     public NDArray scores(NDArray x) {
-        NDManager caller = x.getManager();
-        try (NDManager scope = caller.newSubManager()) {
-            scope.tempAttachAll(x);
-            NDArray scores = jensenShannon(classifier.logits(x),
-                    classifier.logits(autoencoder.reconstruct(x)), temperature);
-            scores.attach(caller);
-            return scores;
-        }
+        return jensenShannon(classifier.logits(x), classifier.logits(autoencoder.reconstruct(x)),
+                temperature);
     }
 
     /**

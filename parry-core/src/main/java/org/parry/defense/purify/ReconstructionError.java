@@ -1,7 +1,6 @@
 package org.parry.defense.purify;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -40,14 +39,8 @@ public record ReconstructionError(String name, Autoencoder autoencoder, float p)
 
     @Override
     public NDArray scores(NDArray x) {
-        NDManager caller = x.getManager();
-        try (NDManager scope = caller.newSubManager()) {
-            scope.tempAttachAll(x);
-            NDArray error = x.sub(autoencoder.reconstruct(x)).abs();
-            NDArray powered = p == 1f ? error : p == 2f ? error.square() : error.pow(p);
-            NDArray scores = powered.reshape(x.getShape().get(0), -1).mean(new int[] {1});
-            scores.attach(caller);
-            return scores;
-        }
+        NDArray error = x.sub(autoencoder.reconstruct(x)).abs();
+        NDArray powered = p == 1f ? error : p == 2f ? error.square() : error.pow(p);
+        return powered.reshape(x.getShape().get(0), -1).mean(new int[] {1});
     }
 }

@@ -24,6 +24,7 @@ import org.parry.data.ImageDataset;
 import org.parry.data.SyntheticDataset;
 import org.parry.defense.StageRegistry;
 import org.parry.loss.CrossEntropyLoss;
+import org.parry.loss.LogitLoss;
 import org.parry.model.BlockClassifier;
 import org.parry.model.Bounds;
 import org.parry.model.GradientCheck;
@@ -41,8 +42,8 @@ import org.parry.train.TrainingSettings;
  * promise, the identity autoencoder scores zero and leaves the classifier alone, the divergence
  * is a symmetric number in [0, ln 2], trained autoencoders tell clean images from noise, the
  * diversity term spreads a team apart, the gray-box reformer picks among its autoencoders
- * reproducibly, and a saved MagNet comes back identical. One small MagNet (3 epochs on 1,000
- * synthetic images) serves the tests that need trained weights.
+ * reproducibly, and a saved MagNet comes back identical. One small MagNet (2 epochs on 256
+ * synthetic images, far from converged) serves the tests that need a whole MagNet.
  */
 class MagNetTest {
 
@@ -54,10 +55,12 @@ class MagNetTest {
 
     @BeforeAll
     static void train() {
-        ImageDataset train = SyntheticDataset.generate(1000, 10, 1, 28, 28, 11);
+        ImageDataset train = SyntheticDataset.generate(256, 10, 1, 28, 28, 11);
         validation = SyntheticDataset.generate(300, 10, 1, 28, 28, 12);
-        magnet = MagNet.train(train, validation, MagNetSettings.builder().optEpochs(3)
-                .optBatchSize(64).optDropRate(DROP_RATE).optSeed(1).build(), TrainingListener.NONE);
+        magnet = MagNet.train(train, validation, MagNetSettings.builder()
+                .optTraining(MagNetSettings.defaultTraining().optEpochs(2).optBatchSize(32)
+                        .optLearningRate(1e-2f).optSeed(1).build())
+                .optDropRate(DROP_RATE).build(), TrainingListener.NONE);
     }
 
     @AfterAll
@@ -198,28 +201,35 @@ class MagNetTest {
     }
 
     @Test
-    void trainedAutoencodersReconstructCleanImagesBetterThanNoise() {
-        try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray clean = magnet.scores(heldOut(manager).x());
-            NDArray noise = magnet.scores(manager.randomUniform(0f, 1f, new Shape(50, 1, 28, 28)));
-            for (int d = 0; d < magnet.detectors().size(); d++) {
-                float cleanMean = clean.get(":, " + d).mean().getFloat();
-                float noiseMean = noise.get(":, " + d).mean().getFloat();
-                assertThat(cleanMean).as(magnet.detectors().get(d).name())
-                        .isLessThan(0.5f * noiseMean);
-            }
-            for (List<EpochMetrics> run : magnet.history().values()) {
-                assertThat(run).hasSize(3);
-                assertThat(run.get(2).loss()).isLessThan(run.get(0).loss());
-            }
+    void aTrainedAutoencoderReconstructsCleanImagesBetterThanNoiseAndThanTheirMean() {
+        ImageDataset data = SyntheticDataset.generate(256, 10, 1, 28, 28, 21);
+        // Sigmoid autoencoders first learn the mean image and leave that plateau after a number
+        // of steps that depends on the initial weights: 160 steps at a rate of 1e-2 suffice here.
+        TrainingSettings settings = TrainingSettings.builder().optEpochs(20).optBatchSize(32)
+                .optLearningRate(1e-2f).optSeed(0).build();
+        try (DenoisingAutoencoder autoencoder = DenoisingAutoencoder.create(
+                        DenoisingAutoencoder.Architecture.AE_II, data.imageShape(), 7);
+                NDManager manager = NDManager.newBaseManager()) {
+            List<EpochMetrics> history = AutoencoderTraining.fit(List.of(autoencoder), data, 0.1f,
+                    0f, settings, TrainingListener.NONE);
+            assertThat(history.get(19).loss()).isLessThan(0.5 * history.get(0).loss());
+            ReconstructionError error = new ReconstructionError("error", autoencoder, 2f);
+            NDArray x = heldOut(manager).x();
+            float clean = error.scores(x).mean().getFloat();
+            float noise = error.scores(manager.randomUniform(0f, 1f, new Shape(50, 1, 28, 28)))
+                    .mean().getFloat();
+            float mean = x.sub(data.batch(manager, 0, data.size()).x().mean(new int[] {0}))
+                    .square().mean().getFloat();
+            assertThat(clean).isLessThan(0.1f * noise).as("the mean image's error")
+                    .isLessThan(0.7f * mean);
         }
     }
 
     @Test
     void theDiversityTermMakesTheAutoencodersDisagreeMore() {
-        ImageDataset data = SyntheticDataset.generate(512, 10, 1, 28, 28, 21);
-        TrainingSettings settings = TrainingSettings.builder().optEpochs(2).optBatchSize(64)
-                .optSeed(3).build();
+        ImageDataset data = SyntheticDataset.generate(256, 10, 1, 28, 28, 21);
+        TrainingSettings settings = TrainingSettings.builder().optEpochs(3).optBatchSize(32)
+                .optLearningRate(1e-2f).optSeed(3).build();
         double[] disagreement = new double[2];
         float[] alphas = {0f, 0.9f};
         for (int k = 0; k < alphas.length; k++) {
@@ -227,7 +237,7 @@ class MagNetTest {
             try (NDManager manager = NDManager.newBaseManager()) {
                 for (int i = 0; i < 2; i++) {
                     team.add(DenoisingAutoencoder.create(DenoisingAutoencoder.Architecture.AE_I,
-                            data.imageShape(), 40 + i));
+                            data.imageShape(), 43 + i));
                 }
                 AutoencoderTraining.fit(team, data, 0.1f, alphas[k], settings, TrainingListener.NONE);
                 NDArray x = heldOut(manager).x();
@@ -238,7 +248,9 @@ class MagNetTest {
                 team.forEach(DenoisingAutoencoder::close);
             }
         }
-        assertThat(disagreement[1]).as("alpha 0.9 against alpha 0").isGreaterThan(disagreement[0]);
+        // Measured: 3.9 times more here; 1.6 to 90 times over other seeds.
+        assertThat(disagreement[1]).as("alpha 0.9 against alpha 0")
+                .isGreaterThan(2 * disagreement[0]);
         assertThatThrownBy(() -> MagNetSettings.builder().optDiversity(1f).build())
                 .hasMessageStartingWith("magnet: diversity must be in [0, 1), got 1.0");
     }
@@ -285,13 +297,19 @@ class MagNetTest {
 
     @Test
     void theWhiteBoxGradientThroughTheReformerIsTheDerivative() {
+        // A fresh AE-I: the gradient's correctness does not depend on the weights, and a trained
+        // denoiser shrinks random directions so much that float32 rounding swamps the finite
+        // differences. The margin's gradient, unlike a confident model's cross-entropy's, is not
+        // vanishingly small.
+        LogitLoss margin = (logits, labels) -> logits.get(":, 0").sub(logits.get(":, 1"));
         try (NDManager manager = NDManager.newBaseManager();
-                Pipeline reformed = Pipeline.builder(NETWORK).add(magnet.reformer()).build()) {
+                DenoisingAutoencoder autoencoder = DenoisingAutoencoder.create(
+                        DenoisingAutoencoder.Architecture.AE_I, new Shape(1, 28, 28), 3);
+                Pipeline reformed = Pipeline.builder(NETWORK).add(new Reformer(List.of(autoencoder)))
+                        .build()) {
             Batch batch = heldOut(manager);
-            // A step of 1e-2: the gradient through a smooth autoencoder is small, and a smaller
-            // step drowns the float32 logits' differences in rounding.
             double error = GradientCheck.maxRelativeError(reformed, batch.x().get("0:8"),
-                    batch.y().get("0:8"), CrossEntropyLoss.get(), 8, 1e-2f, 1);
+                    batch.y().get("0:8"), margin, 8, 1e-2f, 1);
             assertThat(error).isLessThan(0.05);
             NDArray purified = magnet.reformer().apply(batch.x(), Bounds.UNIT, new SplittableRandom(0));
             assertThat(purified.min().getFloat()).isGreaterThanOrEqualTo(0f);
@@ -311,7 +329,7 @@ class MagNetTest {
             NDArray x = heldOut(manager).x();
             assertThat(loaded.settings()).isEqualTo(magnet.settings());
             assertThat(loaded.thresholds()).containsExactly(magnet.thresholds());
-            assertThat(loaded.history().get("ae-i")).hasSize(3);
+            assertThat(loaded.history().get("ae-i")).hasSize(2);
             assertThat(loaded.scores(x).toFloatArray()).containsExactly(magnet.scores(x).toFloatArray());
             float[] reformed = magnet.reformer().apply(x, Bounds.UNIT, new SplittableRandom(0))
                     .toFloatArray();
