@@ -28,8 +28,7 @@ public interface Autoencoder extends AutoCloseable {
      */
     default NDArray reconstruct(NDArray x, Bounds bounds) {
         NDArray u = x.sub(bounds.lower()).div(bounds.range());
-        return reconstruct(u).mul(bounds.range()).add(bounds.lower())
-                .clip(bounds.lower(), bounds.upper());
+        return bounds.clip(reconstruct(u).mul(bounds.range()).add(bounds.lower()));
     }
 
     /** Releases the autoencoder's weights, if any. */

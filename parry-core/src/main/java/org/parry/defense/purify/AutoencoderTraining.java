@@ -17,6 +17,7 @@ import java.util.Map;
 import org.parry.data.Batch;
 import org.parry.data.ImageDataset;
 import org.parry.engine.Backward;
+import org.parry.model.Bounds;
 import org.parry.train.EpochMetrics;
 import org.parry.train.LearningRateSchedule;
 import org.parry.train.Optimizer;
@@ -123,8 +124,8 @@ public final class AutoencoderTraining {
     private static float[] step(List<DenoisingAutoencoder> team, List<Parameter> parameters,
             Optimizer optimizer, float rate, NDArray x, float noise, float diversity,
             NDManager step) {
-        NDArray noisy = x.add(step.randomNormal(0f, noise, x.getShape(), DataType.FLOAT32))
-                .clip(0f, 1f);
+        NDArray noisy = Bounds.UNIT.clip(
+                x.add(step.randomNormal(0f, noise, x.getShape(), DataType.FLOAT32)));
         NDArray loss;
         NDArray reconstruction;
         NDArray disagreement;
