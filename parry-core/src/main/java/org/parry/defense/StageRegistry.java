@@ -1,5 +1,7 @@
 package org.parry.defense;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -7,6 +9,7 @@ import java.util.function.Function;
 import org.parry.defense.purify.BitDepthReduction;
 import org.parry.defense.purify.GaussianNoise;
 import org.parry.defense.purify.JpegCompression;
+import org.parry.defense.purify.MagNet;
 import org.parry.defense.purify.MedianSmoothing;
 import org.parry.defense.purify.RandomResizePad;
 import org.parry.model.Classifier;
@@ -40,6 +43,22 @@ public final class StageRegistry {
                 o -> new RandomResizePad(o.getFloat("minScale", RandomResizePad.PAPER_SCALE)));
         register("noise", "Liu et al. 2018: Gaussian noise of sigma=0.1 (of the pixel range) at"
                 + " every pass; random", o -> new GaussianNoise(o.getFloat("sigma", 0.1f)));
+        register("magnet", "Meng and Chen 2017: MagNet's reformer, clip(AE(x)), from the"
+                + " directory dir= a trained MagNet was saved to (random among its autoencoders"
+                + " when it has several)", StageRegistry::magnet);
+    }
+
+    private static Stage magnet(DefenseOptions options) {
+        String directory = options.getString("dir", null);
+        if (directory == null) {
+            throw new IllegalArgumentException("defense 'magnet' needs dir=PATH, the directory a"
+                    + " trained MagNet was saved to, e.g. magnet:dir=runs/magnet");
+        }
+        try {
+            return MagNet.loadReformer(Path.of(directory));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("defense 'magnet': " + e.getMessage(), e);
+        }
     }
 
     private StageRegistry() {}
