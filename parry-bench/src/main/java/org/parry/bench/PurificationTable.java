@@ -208,7 +208,7 @@ public final class PurificationTable {
         List<NDArray> chunks = new ArrayList<>();
         for (int start = 0; start < test.size(); start += CHUNK) {
             try (NDManager scope = manager.newSubManager()) {
-                Batch batch = test.batch(scope, start, Math.min(test.size(), start + CHUNK) - start);
+                Batch batch = test.batch(scope, start, Math.min(test.size(), start + CHUNK));
                 NDArray adversarial = attack.run(model, batch.x(), new Misclassification(batch.y()))
                         .adversarial(manager);
                 chunks.add(adversarial);
@@ -228,7 +228,7 @@ public final class PurificationTable {
         for (int start = 0; start < test.size(); start += CHUNK) {
             try (NDManager scope = manager.newSubManager()) {
                 int size = Math.min(test.size(), start + CHUNK) - start;
-                Batch batch = test.batch(scope, start, size);
+                Batch batch = test.batch(scope, start, start + size);
                 NDArray x = inputs == null ? batch.x() : inputs.get(start + ":" + (start + size));
                 NDArray labels = batch.y().toType(DataType.INT64, false);
                 for (int d = 0; d < draws; d++) {
