@@ -1,0 +1,101 @@
+package org.parry.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.parry.attack.Attack;
+import org.parry.attack.AttackOptions;
+import org.parry.attack.AttackRegistry;
+import org.parry.attack.AttackResult;
+import org.parry.criterion.Misclassification;
+import org.parry.model.BlockClassifier;
+import org.parry.norm.Norm;
+
+/**
+ * Query attacks are forward-bound, so their speed is judged against the model's raw batched forward
+ * rate, measured side by side in the same run: queries per second of the attack over images per
+ * second of {@code logits} at the batch the attack queries with. Square (L∞, 5000 steps) runs on
+ * {@value #BATCH} images with ε = 1e-4 on a fresh small-cnn and its own predictions as labels, so
+ * that no sample breaks and every sample runs every step; one-pixel (d = 1, population 400) on
+ * {@value #PIXEL_IMAGES} images whose population of {@value #PIXEL_IMAGES} × 400 children is
+ * queried per generation.
+ */
+public final class QueryBenchmark implements Benchmark {
+
+    private static final int BATCH = 256;
+    private static final int PIXEL_IMAGES = 8;
+
+    @Override
+    public String name() {
+        return "query";
+    }
+
+    @Override
+    public String description() {
+        return "square and one-pixel queries/s vs the raw batched forward rate (small-cnn, 28x28)";
+    }
+
+    @Override
+    public Map<String, Object> run(BenchContext context) throws Exception {
+        Table table = new Table("attack", "batch", "raw forward images/s", "attack queries/s",
+                "ratio");
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (BlockClassifier classifier = Models.initialized("small-cnn", Models.MNIST, 10, 42);
+                NDManager data = NDManager.newBaseManager()) {
+            int steps = context.quick() ? 200 : 1000;
+            rows.add(measure(context, table, classifier, data, "square", BATCH,
+                    new AttackOptions(Norm.LINF, 1e-4f, steps, 0, Map.of()), BATCH));
+            int generations = context.quick() ? 5 : 20;
+            rows.add(measure(context, table, classifier, data, "one-pixel", PIXEL_IMAGES,
+                    new AttackOptions(null, null, generations, 0, Map.of()), PIXEL_IMAGES * 400));
+        }
+        table.print(context.out());
+        context.out().println("  target: every query batch in one forward call, so the ratio"
+                + " stays near 1");
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("attacks", rows);
+        return json;
+    }
+
+    /**
+     * Times {@code name} on {@code images} inputs against {@code logits} on {@code forwardBatch}
+     * inputs, the batch the attack queries with.
+     */
+    private static Map<String, Object> measure(BenchContext context, Table table,
+            BlockClassifier classifier, NDManager data, String name, int images,
+            AttackOptions options, int forwardBatch) throws Exception {
+        NDArray probe = data.randomUniform(0f, 1f, new Shape(forwardBatch).addAll(Models.MNIST));
+        Timing.Result raw = context.timing(3).measure(() -> {
+            try (NDManager step = data.newSubManager()) {
+                step.tempAttachAll(probe);
+                classifier.logits(probe);
+            }
+        });
+        NDArray x = data.randomUniform(0f, 1f, new Shape(images).addAll(Models.MNIST));
+        NDArray y = classifier.logits(x).argMax(1).toType(DataType.INT64, false);
+        Attack attack = AttackRegistry.create(name, options);
+        long[] queries = new long[1];
+        Timing.Result attacked = context.timing(1).measure(() -> {
+            AttackResult result = attack.run(classifier, x, new Misclassification(y));
+            queries[0] = result.queries();
+        });
+        double rawRate = raw.rate(forwardBatch).median();
+        double attackRate = attacked.rate(queries[0]).median();
+        table.row(name, Integer.toString(forwardBatch), String.format("%.0f", rawRate),
+                String.format("%.0f", attackRate), String.format("%.2f", attackRate / rawRate));
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("attack", name);
+        row.put("settings", attack.settings());
+        row.put("forward_batch", forwardBatch);
+        row.put("queries_per_run", queries[0]);
+        row.put("raw_images_per_second", raw.rate(forwardBatch).toJson());
+        row.put("attack_queries_per_second", attacked.rate(queries[0]).toJson());
+        row.put("ratio", attackRate / rawRate);
+        return row;
+    }
+}
