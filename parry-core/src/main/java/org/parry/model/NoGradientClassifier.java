@@ -92,8 +92,8 @@ public final class NoGradientClassifier implements Classifier {
      * over one) so that the advice is the same wherever it is met.
      */
     static String noGradientsMessage(String name) {
-        return "model '" + name + "' has no gradients (black-box, query-only): white-box attacks"
-                + " such as PGD cannot run on it; use a query attack (square, one-pixel), a"
+        return "model '" + name + "' has no gradients (black-box): white-box attacks such as"
+                + " PGD cannot run on a query-only model; use a query attack (square, one-pixel), a"
                 + " transfer attack from a substitute or source model (parry attack --source"
                 + " MODEL), or train a substitute; with the model's PyTorch code, export it as"
                 + " TorchScript for white-box attacks";

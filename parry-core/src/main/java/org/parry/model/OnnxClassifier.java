@@ -29,8 +29,8 @@ import org.parry.loss.LogitLoss;
  * answers {@link #logits} for batches, one engine call per batch, and counts the images it is
  * queried with ({@link #queries()}); it has no gradients ({@link #hasGradients()} is false), so
  * white-box attacks refuse it up front with the message of {@link
- * NoGradientClassifier#requireGradients}, which names the attacks that work: query attacks (Square),
- * transfer attacks from a substitute or source model, or a trained substitute.
+ * NoGradientClassifier#requireGradients}, which names the attacks that work: query attacks
+ * (Square), transfer attacks from a substitute or source model, or a trained substitute.
  *
  * <p>The model must have one input, a float32 or float64 batch [N, C, H, W] of pixels in [0, 1]
  * (normalization inside the model, see {@link Bounds}), with a <em>dynamic</em> batch axis
