@@ -16,6 +16,8 @@ It writes, next to this script, models for 1x8x8 inputs in [0, 1] and 3 classes:
   two_inputs.onnx        a model with two inputs (image and a scale)
   not_logits.onnx        returns [N, 3, 1] instead of [N, 3]
   nan_logits.onnx        returns NaN logits for the inputs it predicts as class 1
+  channels_last.onnx     takes [N, 8, 8, 1] (NHWC, as TensorFlow models do) and transposes inside
+  uint8_input.onnx       takes 8-bit pixels [N, 1, 8, 8] and divides by 255 inside
   tiny_cnn.json          a fixed input batch, PyTorch's eval-mode logits and softmax
                          probabilities for it, and the number of NaN rows of nan_logits.onnx
 and, into parry-cli/src/test/resources/onnx/, plain_cnn.onnx: the ONNX twin of the CLI's
@@ -112,6 +114,24 @@ class NanForClass1(nn.Module):
         return torch.where(predicted1, torch.full_like(logits, float("nan")), logits)
 
 
+class ChannelsLast(nn.Module):
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        return self.inner(x.permute(0, 3, 1, 2))
+
+
+class Uint8Input(nn.Module):
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        return self.inner(x.float() / 255.0)
+
+
 def export(module, example, name, dynamic=True, input_names=("input",)):
     path = os.path.join(HERE, name)
     axes = dict(DYNAMIC) if dynamic else None
@@ -148,6 +168,8 @@ def main():
     export(TwoInputs(model).eval(), (example, torch.ones(2, 1)), "two_inputs.onnx",
            input_names=("input", "scale"))
     export(NotLogits(model).eval(), example, "not_logits.onnx")
+    export(ChannelsLast(model).eval(), example.permute(0, 2, 3, 1), "channels_last.onnx")
+    export(Uint8Input(model).eval(), (example * 255).round().to(torch.uint8), "uint8_input.onnx")
     nan_model = NanForClass1(model).eval()
     export(nan_model, example, "nan_logits.onnx")
 

@@ -385,12 +385,18 @@ public final class OnnxClassifier implements Classifier {
         }
         for (int i = 0; i < 3; i++) {
             if (declared[i + 1] > 0 && declared[i + 1] != inputShape.get(i)) {
+                boolean channelsLast = declared[1] == inputShape.get(1)
+                        && declared[2] == inputShape.get(2) && declared[3] == inputShape.get(0);
                 throw new InputShapeException(file, inputShape, model + " takes images of shape "
                         + describe(Arrays.copyOfRange(declared, 1, 4), null).replace('[', '(')
                                 .replace(']', ')')
                         + " (its input '" + input.getName() + "' is declared " + shown + ") but"
-                        + " was given inputs of shape " + inputShape + ": "
-                        + ExportedModels.SHAPE_HINT, null);
+                        + " was given inputs of shape " + inputShape + ": " + (channelsLast
+                                ? "the model takes channels-last images (N, H, W, C), as"
+                                        + " TensorFlow exports them, and Parry feeds (N, C, H, W);"
+                                        + " convert it with tf2onnx's --inputs-as-nchw, or"
+                                        + " transpose inside the model"
+                                : ExportedModels.SHAPE_HINT), null);
             }
         }
         return type;

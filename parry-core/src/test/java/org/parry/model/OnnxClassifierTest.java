@@ -149,7 +149,7 @@ class OnnxClassifierTest {
     /** A query attack works on the ONNX model; its query count is the model's own. */
     @Test
     void squareAttackLowersAccuracy() {
-        NDArray x = manager.randomUniform(0f, 1f, new Shape(24, 1, 8, 8));
+        NDArray x = uniform(manager, 24, 11);
         NDArray labels = model.logits(x).argMax(1);
         long before = model.queries();
         AttackResult result = new Square(Norm.LINF, 0.3f, 100, 0.8f, 1, 7)
@@ -160,10 +160,13 @@ class OnnxClassifierTest {
                 .isGreaterThanOrEqualTo(12);
         assertThat(result.gradients()).isZero();
         assertThat(result.queries()).isEqualTo(model.queries() - before).isPositive();
-        float[] linf = result.linf();
-        for (float distance : linf) {
+        for (float distance : result.linf()) {
             assertThat(distance).isLessThanOrEqualTo(0.3f + 1e-6f);
         }
+        AttackResult again = new Square(Norm.LINF, 0.3f, 100, 0.8f, 1, 7)
+                .run(model, x, new Misclassification(labels));
+        assertThat(again.adversarial()).as("same seed, same result").isEqualTo(result.adversarial());
+        assertThat(again.queries()).isEqualTo(result.queries());
     }
 
     @Test
@@ -240,6 +243,26 @@ class OnnxClassifierTest {
     }
 
     @Test
+    void channelsLastInput() {
+        assertThatThrownBy(() -> OnnxClassifier.load(resource("channels_last.onnx"), INPUT_SHAPE))
+                .isInstanceOf(InputShapeException.class)
+                .hasMessageContaining("channels_last.onnx")
+                .hasMessageContaining("takes images of shape (8, 8, 1)")
+                .hasMessageContaining("channels-last images (N, H, W, C)")
+                .hasMessageContaining("--inputs-as-nchw");
+    }
+
+    @Test
+    void integerInput() {
+        assertThatThrownBy(() -> OnnxClassifier.load(resource("uint8_input.onnx"), INPUT_SHAPE))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("uint8_input.onnx")
+                .hasMessageContaining("its input 'input' takes UINT8 values")
+                .hasMessageContaining("Parry feeds float pixels in [0, 1]")
+                .hasMessageContaining("export the model with a float32 input");
+    }
+
+    @Test
     void outputThatIsNotLogits() {
         assertThatThrownBy(() -> OnnxClassifier.load(resource("not_logits.onnx"), INPUT_SHAPE))
                 .isInstanceOf(ModelLoadException.class)
@@ -312,6 +335,16 @@ class OnnxClassifierTest {
 
     private NDArray inputs() {
         return manager.create(floats(fixture.get("inputs")), new Shape(6, 1, 8, 8));
+    }
+
+    /** n seeded uniform images [n, 1, 8, 8]. */
+    private static NDArray uniform(NDManager manager, int n, long seed) {
+        float[] pixels = new float[n * 64];
+        java.util.Random random = new java.util.Random(seed);
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = random.nextFloat();
+        }
+        return manager.create(pixels, new Shape(n, 1, 8, 8));
     }
 
     private static Path resource(String name) throws URISyntaxException {
