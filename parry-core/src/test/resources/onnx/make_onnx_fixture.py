@@ -15,6 +15,7 @@ It writes, next to this script, models for 1x8x8 inputs in [0, 1] and 3 classes:
   tiny_cnn_batch1.onnx   the same network exported without dynamic_axes: a fixed batch of 1
   two_inputs.onnx        a model with two inputs (image and a scale)
   not_logits.onnx        returns [N, 3, 1] instead of [N, 3]
+  two_outputs.onnx       returns the logits and the softmax: two outputs
   nan_logits.onnx        returns NaN logits for the inputs it predicts as class 1
   channels_last.onnx     takes [N, 8, 8, 1] (NHWC, as TensorFlow models do) and transposes inside
   uint8_input.onnx       takes 8-bit pixels [N, 1, 8, 8] and divides by 255 inside
@@ -25,8 +26,9 @@ TorchScript fixture parry-cli/src/test/resources/torchscript/plain_cnn.pt (1x28x
 classes, trained by make_cli_fixtures.py on the CLI's synthetic data; exported from that file, so
 its predictions are the ones recorded in that folder's expected.json).
 
-Everything is seeded and the export is deterministic; the script re-executes itself with
-PYTHONHASHSEED=0 because TorchScript writes module constants in set order.
+Everything is seeded and a rerun writes the same bytes; the script re-executes itself with
+PYTHONHASHSEED=0 because TorchScript writes module constants in set order. (tiny_cnn.pt's debug
+information quotes this script, so any edit of the script changes that file, not its numbers.)
 """
 import json
 import os
@@ -103,6 +105,16 @@ class NotLogits(nn.Module):
         return self.inner(x).unsqueeze(2)
 
 
+class TwoOutputs(nn.Module):
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        logits = self.inner(x)
+        return logits, F.softmax(logits, dim=1)
+
+
 class NanForClass1(nn.Module):
     def __init__(self, inner):
         super().__init__()
@@ -132,13 +144,14 @@ class Uint8Input(nn.Module):
         return self.inner(x.float() / 255.0)
 
 
-def export(module, example, name, dynamic=True, input_names=("input",)):
+def export(module, example, name, dynamic=True, input_names=("input",),
+           output_names=("logits",)):
     path = os.path.join(HERE, name)
     axes = dict(DYNAMIC) if dynamic else None
-    if dynamic and len(input_names) > 1:
-        axes.update({extra: {0: "batch"} for extra in input_names[1:]})
+    if dynamic:
+        axes.update({extra: {0: "batch"} for extra in input_names[1:] + output_names[1:]})
     torch.onnx.export(module, example, path, input_names=list(input_names),
-                      output_names=["logits"], dynamic_axes=axes, opset_version=OPSET)
+                      output_names=list(output_names), dynamic_axes=axes, opset_version=OPSET)
     print("wrote", path, os.path.getsize(path), "bytes")
 
 
@@ -168,6 +181,8 @@ def main():
     export(TwoInputs(model).eval(), (example, torch.ones(2, 1)), "two_inputs.onnx",
            input_names=("input", "scale"))
     export(NotLogits(model).eval(), example, "not_logits.onnx")
+    export(TwoOutputs(model).eval(), example, "two_outputs.onnx",
+           output_names=("logits", "probabilities"))
     export(ChannelsLast(model).eval(), example.permute(0, 2, 3, 1), "channels_last.onnx")
     export(Uint8Input(model).eval(), (example * 255).round().to(torch.uint8), "uint8_input.onnx")
     nan_model = NanForClass1(model).eval()

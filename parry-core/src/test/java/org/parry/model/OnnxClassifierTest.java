@@ -263,6 +263,16 @@ class OnnxClassifierTest {
     }
 
     @Test
+    void moreThanOneOutput() {
+        assertThatThrownBy(() -> OnnxClassifier.load(resource("two_outputs.onnx"), INPUT_SHAPE))
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("two_outputs.onnx")
+                .hasMessageContaining("has 2 outputs")
+                .hasMessageContaining("logits").hasMessageContaining("probabilities")
+                .hasMessageContaining("export a model that returns only those");
+    }
+
+    @Test
     void outputThatIsNotLogits() {
         assertThatThrownBy(() -> OnnxClassifier.load(resource("not_logits.onnx"), INPUT_SHAPE))
                 .isInstanceOf(ModelLoadException.class)
