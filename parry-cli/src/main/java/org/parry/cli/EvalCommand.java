@@ -23,7 +23,7 @@ final class EvalCommand implements Callable<Integer> {
     DataOptions data;
 
     @Option(names = "--model", required = true,
-            description = "A saved Parry model directory or a TorchScript .pt file.")
+            description = "A saved Parry model directory, a TorchScript .pt file or an ONNX .onnx file (query-only).")
     Path model;
 
     @Option(names = "--split", defaultValue = "test", description = "train or test (default: ${DEFAULT-VALUE}).")

@@ -30,7 +30,7 @@ final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     DefendedModelOptions defense;
 
-    @Option(names = "--model", required = true, description = "A saved Parry model directory or a TorchScript .pt file.")
+    @Option(names = "--model", required = true, description = "A saved Parry model directory, a TorchScript .pt file or an ONNX .onnx file (query-only).")
     Path model;
 
     @Option(names = "--split", defaultValue = "test", description = "train or test (default: ${DEFAULT-VALUE}).")

@@ -14,6 +14,7 @@ import org.parry.model.Classifier;
 import org.parry.model.InputShapeException;
 import org.parry.model.ModelCard;
 import org.parry.model.Models;
+import org.parry.model.OnnxClassifier;
 import org.parry.model.SavedModel;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -21,11 +22,11 @@ import picocli.CommandLine.Option;
 
 /** {@code parry info}: what a model file or a data set is. */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = "Describe a saved model, a TorchScript file or a data set.")
+        description = "Describe a saved model, a TorchScript or ONNX file or a data set.")
 final class InfoCommand implements Callable<Integer> {
 
     static final class Target {
-        @Option(names = "--model", description = "A saved Parry model directory or a TorchScript .pt file.")
+        @Option(names = "--model", description = "A saved Parry model directory, a TorchScript .pt file or an ONNX .onnx file (query-only).")
         Path model;
 
         @Option(names = "--dataset", description = "fashion-mnist, mnist, cifar10 or synthetic.")
@@ -38,7 +39,7 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Directory holding the data set's files.")
     Path dataDir;
 
-    @Option(names = "--input-shape", split = ",", description = "C,H,W of a TorchScript model's input (default: 1,28,28); the other commands"
+    @Option(names = "--input-shape", split = ",", description = "C,H,W of a TorchScript or ONNX model's input (default: 1,28,28); the other commands"
                     + " take the shape of their data set's images.")
     int[] inputShape = {1, 28, 28};
 
@@ -84,7 +85,8 @@ final class InfoCommand implements Callable<Integer> {
         ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(
                 inputShape[0], inputShape[1], inputShape[2]);
         try (Classifier model = Models.load(target.model, shape)) {
-            info.put("kind", "TorchScript (white-box: gradients through the module)");
+            info.put("kind", model instanceof OnnxClassifier onnx ? onnx.describe()
+                    : "TorchScript (white-box: gradients through the module)");
             info.put("input_shape", Arrays.toString(inputShape));
             info.put("classes", model.numClasses());
         } catch (InputShapeException e) {

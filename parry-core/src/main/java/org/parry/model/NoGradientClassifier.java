@@ -10,7 +10,8 @@ import org.parry.loss.LogitLoss;
  * A black-box classifier: logits only, no gradients. Wraps another classifier (to attack a
  * differentiable model as if it were a remote API, which is how score-based and decision-based
  * attacks are evaluated honestly) or a plain logits function (a model served outside PyTorch, an
- * ONNX or HTTP scorer, a non-differentiable preprocessing chain).
+ * HTTP scorer, a non-differentiable preprocessing chain; ONNX files have their own {@link
+ * OnnxClassifier}).
  *
  * <p>{@link #hasGradients()} is false and {@link #lossGradient} throws an {@link
  * IllegalStateException} that says what to do instead. White-box attacks call {@link
@@ -85,10 +86,17 @@ public final class NoGradientClassifier implements Classifier {
         }
     }
 
-    private static String noGradientsMessage(String name) {
-        return "model '" + name + "' has no gradients (black-box): white-box attacks such as PGD"
-                + " need a differentiable model - load it as a TorchScript file or a Parry model,"
-                + " or use a score-based attack";
+    /**
+     * Why a model without gradients cannot be attacked white-box, and the three ways to attack it
+     * instead; shared by every query-only classifier ({@link OnnxClassifier}, {@link Pipeline}
+     * over one) so that the advice is the same wherever it is met.
+     */
+    static String noGradientsMessage(String name) {
+        return "model '" + name + "' has no gradients (black-box): white-box attacks such as"
+                + " PGD cannot run on a query-only model; use a query attack (square, one-pixel), a"
+                + " transfer attack from a substitute or source model (parry attack --source"
+                + " MODEL), or train a substitute; with the model's PyTorch code, export it as"
+                + " TorchScript for white-box attacks";
     }
 
     @Override

@@ -194,9 +194,8 @@ public final class Pipeline implements Classifier {
     @Override
     public LossGradient lossGradient(NDArray x, NDArray labels, LogitLoss loss) {
         if (!hasGradients()) {
-            throw new IllegalStateException("the network '" + network.name() + "' behind the"
-                    + " defense has no gradients (black-box): attack the pipeline with a"
-                    + " score-based attack such as square, or load a differentiable network");
+            throw new IllegalStateException("the network behind the defense: "
+                    + NoGradientClassifier.noGradientsMessage(network.name()));
         }
         InputCheck.requireBatch(this, x);
         InputCheck.requireLabels(this, x, labels);

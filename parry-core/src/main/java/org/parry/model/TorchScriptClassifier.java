@@ -73,9 +73,9 @@ public final class TorchScriptClassifier extends DifferentiableClassifier {
             "Parry loads TorchScript files: export the model in Python with"
                     + " torch.jit.script(model.eval()).save(path) or"
                     + " torch.jit.trace(model.eval(), example_input).save(path)";
-    private static final String SHAPE_HINT =
-            "give it inputs of the (C, H, W) it was trained on"
-                    + " (for example 1,28,28 for MNIST or 3,32,32 for CIFAR-10)";
+    private static final String LOGITS_FIX = "; Parry needs a classifier whose forward() returns"
+            + " one tensor of logits [N, K] (N inputs, K >= 2 classes, before softmax): wrap the"
+            + " model in Python so that it returns only the logits, and export it again";
     private static final int PROBE_BATCH = 2;
 
     private final Path path;
@@ -110,16 +110,17 @@ public final class TorchScriptClassifier extends DifferentiableClassifier {
             throws ModelLoadException {
         Objects.requireNonNull(ptFile, "ptFile");
         Objects.requireNonNull(inputShape, "inputShape");
-        requireImageShape(inputShape);
+        ExportedModels.requireImageShape(inputShape);
         Path file = ptFile.toAbsolutePath().normalize();
-        requireReadableFile(file);
+        ExportedModels.requireReadableFile(file, "TorchScript", ".pt", EXPORT_HINT);
 
         Model model;
         try {
             model = Model.newInstance(file.getFileName().toString(), Device.cpu(), ENGINE);
         } catch (RuntimeException e) {
             throw new ModelLoadException(file, "cannot load " + file
-                    + ": DJL's PyTorch engine failed to start (" + engineMessage(e) + ")", e);
+                    + ": DJL's PyTorch engine failed to start ("
+                    + ExportedModels.engineMessage(e) + ")", e);
         }
         boolean loaded = false;
         try {
@@ -158,9 +159,11 @@ public final class TorchScriptClassifier extends DifferentiableClassifier {
             outputs = open.forward(parameterStore, new NDList(input), true);
         } catch (RuntimeException e) {
             throw new IllegalStateException("TorchScript model '" + name() + "' (" + path
-                    + ") failed on a batch of shape " + x.getShape() + ": " + engineMessage(e), e);
+                    + ") failed on a batch of shape " + x.getShape() + ": "
+                    + ExportedModels.engineMessage(e), e);
         }
-        String problem = logitsProblem(outputs, x.getShape(), numClasses());
+        String problem =
+                ExportedModels.logitsProblem(outputs, x.getShape(), numClasses(), LOGITS_FIX);
         if (problem != null) {
             throw new IllegalStateException(
                     "TorchScript model '" + name() + "' (" + path + ") " + problem);
@@ -203,32 +206,6 @@ public final class TorchScriptClassifier extends DifferentiableClassifier {
         return cast;
     }
 
-    private static void requireImageShape(Shape inputShape) {
-        boolean positive = inputShape.dimension() == 3;
-        for (int i = 0; positive && i < 3; i++) {
-            positive = inputShape.get(i) > 0;
-        }
-        if (!positive) {
-            throw new IllegalArgumentException("the input shape of an image classifier is"
-                    + " (C, H, W) with positive sizes, got " + inputShape);
-        }
-    }
-
-    private static void requireReadableFile(Path file) throws ModelLoadException {
-        if (!Files.exists(file)) {
-            throw new ModelLoadException(file, "TorchScript model file not found: " + file
-                    + "; check the path. " + EXPORT_HINT);
-        }
-        if (Files.isDirectory(file)) {
-            throw new ModelLoadException(file, file + " is a directory, not a TorchScript file;"
-                    + " pass the path of the .pt file itself");
-        }
-        if (!Files.isReadable(file)) {
-            throw new ModelLoadException(file, "cannot read the TorchScript model file " + file
-                    + "; check its permissions");
-        }
-    }
-
     private static PtSymbolBlock loadBlock(Model model, Path file) throws ModelLoadException {
         try {
             // trainParam: weights as ordinary tensors, so a backward can pass through them
@@ -254,25 +231,28 @@ public final class TorchScriptClassifier extends DifferentiableClassifier {
      */
     private static String whyNotTorchScript(Path file, Exception e) {
         byte[] head;
-        try (java.io.InputStream in = Files.newInputStream(file)) {
-            head = in.readNBytes(4);
+        try {
+            head = ExportedModels.head(file, 4);
         } catch (java.io.IOException io) {
             return "cannot read the file (" + io.getMessage() + "); check its permissions";
         }
         if (head.length == 0) {
             return "the file is empty; export the model again. " + EXPORT_HINT;
         }
-        boolean zip = head.length == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3
-                && head[3] == 4;
-        if (!zip) {
+        if (!ExportedModels.isZip(head)) {
             if ((head[0] & 0xff) == 0x80) {
                 return "not TorchScript but a Python pickle (a file written by torch.save with"
                         + " the legacy format), which only Python can read. " + EXPORT_HINT;
             }
+            if (head[0] == ExportedModels.ONNX_FIRST_BYTE) {
+                return "not TorchScript but probably an ONNX model (it starts like one, with the"
+                        + " byte 08): give it a name ending in .onnx so that Parry loads it as"
+                        + " ONNX (query-only)";
+            }
             return "not a TorchScript file: TorchScript files are zip archives (they start with"
                     + " 'PK'), this one starts with the bytes "
-                    + java.util.HexFormat.ofDelimiter(" ").formatHex(head)
-                    + ". Check that the path names the exported model. " + EXPORT_HINT;
+                    + ExportedModels.hex(head) + ". Check that the path names the exported"
+                    + " model. " + EXPORT_HINT;
         }
         boolean hasCode = false;
         try (java.util.zip.ZipFile archive = new java.util.zip.ZipFile(file.toFile())) {
@@ -286,8 +266,8 @@ public final class TorchScriptClassifier extends DifferentiableClassifier {
             return "not TorchScript but a file written by torch.save (a state dict or a pickled"
                     + " module: weights without the model's code). " + EXPORT_HINT;
         }
-        return "PyTorch cannot load this TorchScript file (" + engineMessage(e) + "); it may"
-                + " come from a newer PyTorch than Parry's libtorch, or be damaged. "
+        return "PyTorch cannot load this TorchScript file (" + ExportedModels.engineMessage(e)
+                + "); it may come from a newer PyTorch than Parry's libtorch, or be damaged. "
                 + EXPORT_HINT;
     }
 
@@ -313,15 +293,15 @@ public final class TorchScriptClassifier extends DifferentiableClassifier {
             } catch (EngineException e) {
                 throw new InputShapeException(file, inputShape, "TorchScript model " + file
                         + " failed on inputs of shape " + inputShape + " (a batch of shape "
-                        + batch + "): " + engineMessage(e) + ". The model probably expects"
-                        + " another input shape: " + SHAPE_HINT, e);
+                        + batch + "): " + ExportedModels.engineMessage(e) + ". The model"
+                        + " probably expects another input shape: " + ExportedModels.SHAPE_HINT, e);
             } catch (RuntimeException e) {
                 throw new ModelLoadException(file, "TorchScript model " + file + " ran on a batch"
                         + " of shape " + batch + " but its output could not be read as tensors ("
-                        + engineMessage(e) + "); Parry needs a forward() that returns one [N, K]"
-                        + " tensor of logits", e);
+                        + ExportedModels.engineMessage(e) + "); Parry needs a forward() that"
+                        + " returns one [N, K] tensor of logits", e);
             }
-            String problem = logitsProblem(outputs, batch, -1);
+            String problem = ExportedModels.logitsProblem(outputs, batch, -1, LOGITS_FIX);
             if (problem == null) {
                 problem = probabilitiesProblem(outputs.get(0));
             }
@@ -333,40 +313,6 @@ public final class TorchScriptClassifier extends DifferentiableClassifier {
     }
 
     /**
-     * Why {@code outputs} are not [N, K] floating-point logits, or null if they are.
-     *
-     * @param expectedClasses K, or -1 if any K >= 2 is fine
-     */
-    private static String logitsProblem(NDList outputs, Shape batch, int expectedClasses) {
-        String fix = "; Parry needs a classifier whose forward() returns one tensor of logits"
-                + " [N, K] (N inputs, K >= 2 classes, before softmax): wrap the model in Python"
-                + " so that it returns only the logits, and export it again";
-        if (outputs.size() != 1) {
-            return "returned " + outputs.size() + " tensors for a batch of shape " + batch + fix;
-        }
-        NDArray logits = outputs.get(0);
-        Shape shape = logits.getShape();
-        long n = batch.get(0);
-        if (shape.dimension() != 2 || shape.get(0) != n) {
-            return "returned an output of shape " + shape + " for a batch of shape " + batch + fix;
-        }
-        if (shape.get(1) < 2) {
-            return "returned one score per input (shape " + shape + ") but Parry needs logits"
-                    + " for K >= 2 classes; for a binary model with one logit z, return"
-                    + " torch.cat([torch.zeros_like(z), z], dim=1)";
-        }
-        if (expectedClasses > 0 && shape.get(1) != expectedClasses) {
-            return "returned " + shape.get(1) + " logits per input for a batch of shape " + batch
-                    + " but " + expectedClasses + " when it was loaded" + fix;
-        }
-        if (!logits.getDataType().isFloating()) {
-            return "returned " + logits.getDataType() + " values; logits must be floating point"
-                    + fix;
-        }
-        return null;
-    }
-
-    /**
      * Why {@code output} looks like probabilities rather than logits (every value in [0, 1] and
      * every row summing to 1), or null. Attacks need logits: cross-entropy on probabilities is
      * flat where the model is confident, so gradient attacks see almost no gradient and report a
@@ -375,49 +321,11 @@ public final class TorchScriptClassifier extends DifferentiableClassifier {
      */
     private static String probabilitiesProblem(NDArray output) {
         float[] values = output.toType(DataType.FLOAT32, false).toFloatArray();
-        int k = Math.toIntExact(output.getShape().get(1));
-        for (int row = 0; row < values.length / k; row++) {
-            double sum = 0;
-            for (int j = 0; j < k; j++) {
-                float v = values[row * k + j];
-                if (!(v >= 0f && v <= 1f)) {
-                    return null;
-                }
-                sum += v;
-            }
-            if (Math.abs(sum - 1) > 1e-4) {
-                return null;
-            }
+        if (!ExportedModels.isProbabilities(values, Math.toIntExact(output.getShape().get(1)))) {
+            return null;
         }
         return "returns probabilities (every output row is in [0, 1] and sums to 1), not logits;"
                 + " attacks need the logits: remove the final softmax (or return the layer before"
                 + " it) and export the model again";
-    }
-
-    /**
-     * The informative part of an engine exception: for a failure inside the TorchScript
-     * interpreter, the final "RuntimeError: ..." line of its traceback; otherwise the first line.
-     */
-    static String engineMessage(Throwable e) {
-        String message = null;
-        for (Throwable t = e; t != null && message == null; t = t.getCause()) {
-            message = t.getMessage();
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        if (message == null || message.isBlank()) {
-            return e.getClass().getSimpleName();
-        }
-        String[] lines = message.strip().split("\\R");
-        String chosen = lines[0];
-        for (int i = lines.length - 1; i >= 0; i--) {
-            if (lines[i].matches("^\\w*(Error|Exception): .*")) {
-                chosen = lines[i];
-                break;
-            }
-        }
-        chosen = chosen.strip();
-        return chosen.length() > 500 ? chosen.substring(0, 500) + "..." : chosen;
     }
 }

@@ -89,9 +89,11 @@ class NoGradientClassifierTest {
         NDArray labels = manager.create(new long[] {0, 1});
         assertThatThrownBy(() -> blackBox.lossGradient(x, labels, CrossEntropyLoss.get()))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessage("model 'remote-api' has no gradients (black-box): white-box attacks"
-                        + " such as PGD need a differentiable model - load it as a TorchScript"
-                        + " file or a Parry model, or use a score-based attack");
+                .hasMessage("model 'remote-api' has no gradients (black-box): white-box"
+                        + " attacks such as PGD cannot run on a query-only model; use a query"
+                        + " attack (square, one-pixel), a transfer attack from a substitute or source"
+                        + " model (parry attack --source MODEL), or train a substitute; with the"
+                        + " model's PyTorch code, export it as TorchScript for white-box attacks");
     }
 
     @Test
@@ -102,7 +104,7 @@ class NoGradientClassifierTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("PGD needs input gradients, but model 'remote-api' has"
                         + " no gradients (black-box)")
-                .hasMessageContaining("score-based attack");
+                .hasMessageContaining("use a query attack (square, one-pixel)");
         try (TorchScriptClassifier whiteBox = TorchScriptClassifier.load(tinyCnn(), INPUT_SHAPE)) {
             assertThatCode(() -> NoGradientClassifier.requireGradients(whiteBox, "PGD"))
                     .doesNotThrowAnyException();
