@@ -206,7 +206,8 @@ public record DestructionRate(String transform, Map<String, Object> settings, in
     private static int[] ranks(Classifier model, NDArray x, NDArray labels) {
         NDArray logits = model.logits(x);
         NDArray own = logits.gather(labels.toType(DataType.INT64, false).reshape(-1, 1), 1);
-        return logits.gt(own).toType(DataType.INT32, false).sum(new int[] {1}).toIntArray();
+        return logits.gt(own).toType(DataType.INT32, false).sum(new int[] {1})
+                .toType(DataType.INT32, false).toIntArray();
     }
 
     private static double ratio(int count, int total) {
