@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -65,7 +67,7 @@ public record DestructionRate(String transform, Map<String, Object> settings, in
 
     public DestructionRate {
         Objects.requireNonNull(transform, "transform");
-        settings = Map.copyOf(settings);
+        settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
     }
 
     /** d, top-1: destroyed / adversarial; NaN without successful adversarial examples. */

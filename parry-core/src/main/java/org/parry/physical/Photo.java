@@ -26,9 +26,11 @@ import org.parry.model.Stage;
  * sensor's {@link GaussianNoise}; each part draws its own parameters per image from its own
  * stream. The phone's JPEG is left out: it has no gradient, so a chain holding it would give
  * autograd's zero; put {@code jpeg} after {@code photo} as a stage of its own, which BPDA passes.
- * The default magnitudes ({@link #standard()}) are small, of the size the paper's photos showed
- * after the markers' warp: ±5°, ±5% scale, ±3% shift, blur σ ≤ 1 pixel, contrast ±10%,
- * brightness ±0.05, colour gain ±5% and offset ±0.03 per channel, noise σ = 0.02.
+ * The default magnitudes ({@link #standard()}) are Parry's choice, not the paper's (which
+ * photographed real prints): small changes that leave a clean image recognizable, ±5°, ±5% scale,
+ * ±3% shift, blur σ ≤ 1 pixel, contrast ±10%, brightness ±0.05, colour gain ±5% and offset ±0.03
+ * per channel, noise σ = 0.02 (the trained test CNN keeps 100% accuracy on photos of its clean
+ * test images).
  *
  * @param parts the transforms in order, each differentiable and of its own name
  */
