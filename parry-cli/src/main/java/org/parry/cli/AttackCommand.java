@@ -13,8 +13,8 @@ import org.parry.attack.Attack;
 import org.parry.attack.AttackOptions;
 import org.parry.attack.AttackRegistry;
 import org.parry.data.ImageDataset;
-import org.parry.defense.StageRegistry;
 import org.parry.data.Split;
+import org.parry.defense.StageRegistry;
 import org.parry.eval.AttackTally;
 import org.parry.eval.DataSetAttack;
 import org.parry.eval.DestructionRate;
@@ -176,8 +176,9 @@ final class AttackCommand implements Callable<Integer> {
                         + images.numClasses() + "; attack it on the data set it was trained for");
             }
             ProgressBar bar = new ProgressBar("attack", images.size());
+            boolean keepImages = output != null || physical != null;
             AttackTally tally = new DataSetAttack(attack, mode, data.batchSize, data.seed,
-                    output != null || physical != null).run(classifier, images, (done, successRate) -> bar.update(done,
+                    keepImages).run(classifier, images, (done, successRate) -> bar.update(done,
                             String.format(Locale.ROOT, "success %.1f%%",
                                     100 * (Double.isNaN(successRate) ? 0 : successRate))));
             PrintStream out = System.out;
