@@ -14,8 +14,10 @@ import org.parry.attack.AttackOptions;
 import org.parry.attack.AttackRegistry;
 import org.parry.data.ImageDataset;
 import org.parry.data.Split;
+import org.parry.defense.StageRegistry;
 import org.parry.eval.AttackTally;
 import org.parry.eval.DataSetAttack;
+import org.parry.eval.DestructionRate;
 import org.parry.eval.PerturbationStats;
 import org.parry.eval.TargetMode;
 import org.parry.io.OutputPaths;
@@ -24,6 +26,7 @@ import org.parry.model.InputCheck;
 import org.parry.model.Models;
 import org.parry.model.NoGradientClassifier;
 import org.parry.model.Pipeline;
+import org.parry.model.Stage;
 import org.parry.norm.Norm;
 import org.parry.report.AttackFiles;
 import org.parry.report.AttackSource;
@@ -36,7 +39,8 @@ import picocli.CommandLine.Parameters;
  * {@code parry attack}: runs one attack from the registry on a data set ({@link DataSetAttack})
  * and prints clean accuracy, robust accuracy, success rate and perturbation sizes; optionally
  * writes the adversarial examples ({@code adversarial.npz}), a picture of the first ones
- * ({@code gallery.png}) and the results as JSON ({@link AttackFiles}).
+ * ({@code gallery.png}) and the results as JSON ({@link AttackFiles}); with {@code --physical},
+ * the destruction rate of photo-like transforms ({@link DestructionRate}).
  */
 @Command(name = "attack", mixinStandardHelpOptions = true,
         description = "Attack a model on a data set: robust accuracy, success rate, perturbation"
@@ -104,6 +108,23 @@ final class AttackCommand implements Callable<Integer> {
             + " exists, unless --overwrite).")
     Path json;
 
+    /** What a bare {@code --physical} stands for: the paper's table of transforms. */
+    private static final String PAPER = "paper";
+
+    @Option(names = "--physical", arity = "0..1", fallbackValue = PAPER, paramLabel = "SPEC",
+            description = "After the attack, the destruction rate (Kurakin et al. 2017) of a"
+                    + " transform applied to the adversarial images, repeatable: a stage spec,"
+                    + " e.g. blur:sigma=2, jpeg:quality=10 or photo; alone (or " + PAPER + "),"
+                    + " the paper's table (brightness, contrast, blur, noise, JPEG, affine,"
+                    + " colour).")
+    List<String> physical;
+
+    @Option(names = "--physical-model", defaultValue = "network",
+            description = "What judges the transformed images: network (the model without the"
+                    + " --defense stages, which a photograph replaces) or defended (default:"
+                    + " ${DEFAULT-VALUE}).")
+    String physicalModel;
+
     @Parameters(paramLabel = "NAME.key=value", arity = "0..*",
             description = "Settings of the attack, e.g. pgd.restarts=5 pgd.loss=dlr.")
     List<String> settings = new ArrayList<>();
@@ -125,6 +146,21 @@ final class AttackCommand implements Callable<Integer> {
         if (json != null) {
             OutputPaths.checkFile("--json", json, overwrite);
         }
+        List<String> transformSpecs = physicalSpecs();
+        List<Stage> transforms = new ArrayList<>();
+        try {
+            for (String spec : transformSpecs) {
+                transforms.add(StageRegistry.transform(spec));
+            }
+            run(attack, mode, transformSpecs, transforms);
+        } finally {
+            transforms.forEach(Stage::close);
+        }
+        return 0;
+    }
+
+    private void run(Attack attack, TargetMode mode, List<String> transformSpecs,
+            List<Stage> transforms) throws Exception {
         ImageDataset images = data.load(Split.parse(split));
         try (Classifier network = Models.load(model, images.imageShape());
                 Pipeline pipeline = defense.pipeline(network, data.seed)) {
@@ -140,12 +176,19 @@ final class AttackCommand implements Callable<Integer> {
                         + images.numClasses() + "; attack it on the data set it was trained for");
             }
             ProgressBar bar = new ProgressBar("attack", images.size());
+            boolean keepImages = output != null || physical != null;
             AttackTally tally = new DataSetAttack(attack, mode, data.batchSize, data.seed,
-                    output != null).run(classifier, images, (done, successRate) -> bar.update(done,
+                    keepImages).run(classifier, images, (done, successRate) -> bar.update(done,
                             String.format(Locale.ROOT, "success %.1f%%",
                                     100 * (Double.isNaN(successRate) ? 0 : successRate))));
             PrintStream out = System.out;
             printSummary(out, attack, mode, images, tally);
+            List<DestructionRate> rates = null;
+            if (physical != null) {
+                Classifier judge = physicalModel.equals("network") ? network : classifier;
+                rates = DestructionRate.table(judge, tally, transforms, data.batchSize, data.seed);
+                printDestruction(out, transformSpecs, rates);
+            }
             AttackSource source = new AttackSource(model, split, blackBox,
                     pipeline == null ? null : pipeline.describe());
             if (output != null) {
@@ -156,10 +199,55 @@ final class AttackCommand implements Callable<Integer> {
                 out.printf("wrote %s and %s%n", npz, png);
             }
             if (json != null) {
-                AttackFiles.writeJson(json, tally, source);
+                AttackFiles.writeJson(json, tally, source, rates, physicalModel);
             }
         }
-        return 0;
+    }
+
+    /** The specs of {@code --physical}, a bare {@code --physical} standing for the paper's table. */
+    private List<String> physicalSpecs() {
+        if (!physicalModel.equals("network") && !physicalModel.equals("defended")) {
+            throw new IllegalArgumentException("--physical-model must be network or defended, got "
+                    + physicalModel);
+        }
+        if (physical == null && !physicalModel.equals("network")) {
+            throw new IllegalArgumentException("--physical-model says what judges the transforms"
+                    + " of --physical; give them with --physical [SPEC]");
+        }
+        List<String> specs = new ArrayList<>();
+        if (physical != null) {
+            for (String spec : physical) {
+                if (spec.equals(PAPER)) {
+                    specs.addAll(DestructionRate.PAPER_TRANSFORMS);
+                } else if (spec.startsWith(attackName + ".")) {
+                    throw new IllegalArgumentException("--physical took the attack's setting '"
+                            + spec + "' for a transform; put the attack's settings before"
+                            + " --physical");
+                } else {
+                    specs.add(spec);
+                }
+            }
+        }
+        return specs;
+    }
+
+    private void printDestruction(PrintStream out, List<String> specs,
+            List<DestructionRate> rates) {
+        out.printf("destruction rate of each transform T on the %s (Kurakin et al. 2017: successful"
+                + " adversarial examples that T turns back to correct; T on x_adv only):%n",
+                physicalModel.equals("network") ? "network" : "defended model");
+        out.printf("  %-40s %-20s %-20s %s%n", "T", "top-1", "top-5", "accuracy on T(clean)");
+        for (int i = 0; i < rates.size(); i++) {
+            DestructionRate rate = rates.get(i);
+            out.printf(Locale.ROOT, "  %-40s %-20s %-20s %.4f%n", specs.get(i),
+                    fraction(rate.rate(), rate.destroyed(), rate.adversarial()),
+                    fraction(rate.rateTop5(), rate.destroyedTop5(), rate.adversarialTop5()),
+                    rate.transformedCleanAccuracy());
+        }
+    }
+
+    private static String fraction(double rate, int count, int total) {
+        return String.format(Locale.ROOT, "%.4f (%d/%d)", rate, count, total);
     }
 
     private static TargetMode targetMode(String text, boolean targeted) {

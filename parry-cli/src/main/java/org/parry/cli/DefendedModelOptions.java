@@ -15,7 +15,9 @@ final class DefendedModelOptions {
             description = "A stage in front of the model, repeatable, in order: NAME or"
                     + " NAME:key=value,... with NAME one of bit-depth, median, jpeg, resize-pad,"
                     + " noise (settings and defaults in docs/purification.md), e.g."
-                    + " --defense jpeg:quality=60.")
+                    + " --defense jpeg:quality=60; or a physical transform (brightness, contrast,"
+                    + " blur, affine, colour, photo), which with --eot N makes an attack that"
+                    + " survives it.")
     List<String> stages = new ArrayList<>();
 
     @Option(names = "--gradients", defaultValue = "exact",

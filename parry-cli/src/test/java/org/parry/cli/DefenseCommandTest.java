@@ -104,8 +104,8 @@ class DefenseCommandTest {
     @Test
     void mistakesAreOneLineErrors() {
         TorchScriptCommandTest.assertClearError(CliTest.parry("attack", "--model", model.toString(), "--dataset",
-                "synthetic", "--attack", "fgsm", "--eps", "0.1", "--defense", "blur"),
-                "unknown defense 'blur'", "bit-depth");
+                "synthetic", "--attack", "fgsm", "--eps", "0.1", "--defense", "blurr"),
+                "unknown defense 'blurr'", "bit-depth");
         TorchScriptCommandTest.assertClearError(CliTest.parry("attack", "--model", model.toString(), "--dataset",
                 "synthetic", "--attack", "fgsm", "--eps", "0.1", "--defense", "jpeg:qualty=5"),
                 "defense 'jpeg' has no setting(s) [qualty]", "[quality]");

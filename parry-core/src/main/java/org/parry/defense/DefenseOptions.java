@@ -2,6 +2,7 @@ package org.parry.defense;
 
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -60,6 +61,11 @@ public final class DefenseOptions {
     String getString(String key, String fallback) {
         String text = get(key);
         return text == null ? fallback : text;
+    }
+
+    /** The keys the defense read, in order: the settings it has. */
+    List<String> read() {
+        return List.copyOf(read);
     }
 
     /** The settings no defense read, in the order given. */

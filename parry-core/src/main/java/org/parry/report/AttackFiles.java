@@ -10,6 +10,7 @@ import java.util.Map;
 import org.parry.attack.Attack;
 import org.parry.data.ImageDataset;
 import org.parry.eval.AttackTally;
+import org.parry.eval.DestructionRate;
 import org.parry.eval.PerturbationStats;
 import org.parry.io.AtomicFiles;
 import org.parry.io.ImageGallery;
@@ -26,7 +27,7 @@ import org.parry.model.SavedModel;
  *       class names as captions;
  *   <li>the results as JSON: the attack and its settings, clean, robust and adversarial accuracy,
  *       success rate and its denominator, perturbation statistics over the successes, cost, seed
- *       and batch size.
+ *       and batch size; and the destruction rates of physical transforms when measured.
  * </ul>
  * The images need a tally that kept them ({@link org.parry.eval.DataSetAttack#keepImages()}).
  */
@@ -98,7 +99,42 @@ public final class AttackFiles {
     /** The results as JSON (NaN, e.g. a rate without a denominator, written as null). */
     public static void writeJson(Path file, AttackTally tally, AttackSource source)
             throws IOException {
-        AtomicFiles.write(file, out -> SavedModel.json().writeValue(out, json(tally, source)));
+        writeJson(file, tally, source, null, null);
+    }
+
+    /**
+     * The results as JSON with, under {@code physical}, the destruction rate of each transform
+     * (its name, settings, top-1 and top-5 rates with their counts, accuracy on T(clean)).
+     *
+     * @param physical the destruction rates, or null when none were measured
+     * @param physicalModel the classifier they were judged on, e.g. {@code network}
+     */
+    public static void writeJson(Path file, AttackTally tally, AttackSource source,
+            List<DestructionRate> physical, String physicalModel) throws IOException {
+        Map<String, Object> results = json(tally, source);
+        if (physical != null) {
+            Map<String, Object> table = new LinkedHashMap<>();
+            table.put("model", physicalModel);
+            table.put("transforms", physical.stream().map(AttackFiles::json).toList());
+            results.put("physical", table);
+        }
+        AtomicFiles.write(file, out -> SavedModel.json().writeValue(out, results));
+    }
+
+    private static Map<String, Object> json(DestructionRate rate) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("name", rate.transform());
+        json.put("settings", rate.settings());
+        json.put("destruction_rate", finite(rate.rate()));
+        json.put("destroyed", rate.destroyed());
+        json.put("adversarial", rate.adversarial());
+        json.put("destruction_rate_top5", finite(rate.rateTop5()));
+        json.put("destroyed_top5", rate.destroyedTop5());
+        json.put("adversarial_top5", rate.adversarialTop5());
+        json.put("transformed_clean_accuracy", finite(rate.transformedCleanAccuracy()));
+        json.put("transformed_clean_top5_accuracy", finite(rate.transformedCleanTop5Accuracy()));
+        json.put("clean_accuracy", finite(rate.cleanAccuracy()));
+        return json;
     }
 
     private static Map<String, Object> json(AttackTally tally, AttackSource source) {

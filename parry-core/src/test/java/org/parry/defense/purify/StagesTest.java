@@ -152,8 +152,8 @@ class StagesTest {
         assertThat(StageRegistry.create("resize-pad:minScale=0.8")).isNotNull();
         assertThatThrownBy(() -> StageRegistry.create("jpeg:qualty=60"))
                 .hasMessage("defense 'jpeg' has no setting(s) [qualty]; its settings are [quality]");
-        assertThatThrownBy(() -> StageRegistry.create("blur"))
-                .hasMessageStartingWith("unknown defense 'blur'; choose one of [bit-depth, median");
+        assertThatThrownBy(() -> StageRegistry.create("blurr"))
+                .hasMessageStartingWith("unknown defense 'blurr'; choose one of [bit-depth, median");
         assertThatThrownBy(() -> StageRegistry.create("median:size=12"))
                 .hasMessage("median: size must be in 2..9, got 12");
     }
