@@ -375,8 +375,8 @@ public record SubstituteTraining(String architecture, ArchitectureOptions option
             for (int k = 0; k < fresh.size(); k++) {
                 System.arraycopy(bytes, fresh.get(k) * imageSize, kept, k * imageSize, imageSize);
             }
-            NDArray quantized = points.getManager().create(kept,
-                    new Shape(fresh.size(), channels, height, width))
+            NDArray quantized = points.getManager().create(ByteBuffer.wrap(kept),
+                    new Shape(fresh.size(), channels, height, width), DataType.UINT8)
                     .toType(DataType.FLOAT32, false).div(255f);
             int[] answers = oracle.logits(quantized).argMax(1).toType(DataType.INT32, false)
                     .toIntArray();
