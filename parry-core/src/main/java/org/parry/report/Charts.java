@@ -163,6 +163,7 @@ final class Charts {
         chart.setYAxisTitle("attack from source");
         chart.getStyler().setMin(0).setMax(100).setShowValue(true)
                 .setHeatMapValueDecimalPattern("0.0").setValueFontColor(INK)
+                .setValueFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12))
                 .setRangeColors(new Color[] {Color.WHITE, new Color(0xF4C095), new Color(0xC2413A)});
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.addSeries("error rate (%)", targets, rows, cells);
