@@ -117,7 +117,7 @@ final class TransferCommand implements Callable<Integer> {
 
     private static void print(TransferMatrix matrix, ImageDataset images) {
         List<String> models = matrix.models();
-        int width = Math.max(9, models.stream().mapToInt(String::length).max().orElse(0) + 2);
+        int width = Math.max(14, models.stream().mapToInt(String::length).max().orElse(0) + 2);
         String cell = "%" + width + "s";
         System.out.printf("transfer matrix on %d %s images: error rate (%%) of the target on"
                 + " examples crafted on the source; * = white-box%n", matrix.n(), images.name());

@@ -10,6 +10,7 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.AxesChartStyler;
@@ -157,13 +158,18 @@ final class Charts {
                 }
             }
         }
-        HeatMapChart chart = new HeatMapChart(WIDTH, Math.max(HEIGHT, 120 + 34 * rows.size()));
+        // rows were numbered top down; the heat map counts them bottom up
+        int count = rows.size();
+        cells.forEach(c -> c[1] = count - 1 - c[1].intValue());
+        java.util.Collections.reverse(rows);
+        // the builder, unlike the constructor, sets the heat map's default theme (colours, fonts)
+        HeatMapChart chart = new HeatMapChartBuilder().width(WIDTH)
+                .height(Math.max(HEIGHT, 120 + 34 * count)).build();
         style(chart.getStyler());
         chart.setXAxisTitle("target (error rate %, diagonal = white-box)");
         chart.setYAxisTitle("attack from source");
         chart.getStyler().setMin(0).setMax(100).setShowValue(true)
                 .setHeatMapValueDecimalPattern("0.0").setValueFontColor(INK)
-                .setValueFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12))
                 .setRangeColors(new Color[] {Color.WHITE, new Color(0xF4C095), new Color(0xC2413A)});
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.addSeries("error rate (%)", targets, rows, cells);
