@@ -8,10 +8,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.parry.Identified;
 import org.parry.attack.Attack;
 import org.parry.attack.AttackOptions;
 import org.parry.attack.AttackRegistry;
+import org.parry.attack.TransferAttack;
 import org.parry.data.ImageDataset;
 import org.parry.data.Split;
 import org.parry.defense.StageRegistry;
@@ -88,6 +90,12 @@ final class AttackCommand implements Callable<Integer> {
             description = "With --targeted: random (a class != label, seeded), least-likely or next (label + 1) (default: random).")
     String targetMode;
 
+    @Option(names = "--source", paramLabel = "MODEL",
+            description = "Craft the attack on this model and judge it on --model, which is then"
+                    + " only asked for predictions (a transfer attack); repeat for an ensemble of"
+                    + " sources (the loss of their mean logits).")
+    List<Path> sources = new ArrayList<>();
+
     @Option(names = "--black-box",
             description = "Hide the model's gradients, as if it were a remote API (white-box attacks then refuse it).")
     boolean blackBox;
@@ -163,7 +171,8 @@ final class AttackCommand implements Callable<Integer> {
             List<Stage> transforms) throws Exception {
         ImageDataset images = data.load(Split.parse(split));
         try (Classifier network = Models.load(model, images.imageShape());
-                Pipeline pipeline = defense.pipeline(network, data.seed)) {
+                Pipeline pipeline = defense.pipeline(network, data.seed);
+                LoadedModels sourceModels = LoadedModels.load(sources, images)) {
             Classifier loaded = pipeline == null ? network : pipeline;
             Classifier classifier = blackBox
                     ? NoGradientClassifier.of(loaded.name(), loaded.inputShape(), loaded.numClasses(),
@@ -175,14 +184,19 @@ final class AttackCommand implements Callable<Integer> {
                         + classifier.numClasses() + " classes but " + images.name() + " has "
                         + images.numClasses() + "; attack it on the data set it was trained for");
             }
+            Attack run = sources.isEmpty() ? attack : TransferAttack.of(attack, sourceModels.list());
             ProgressBar bar = new ProgressBar("attack", images.size());
             boolean keepImages = output != null || physical != null;
-            AttackTally tally = new DataSetAttack(attack, mode, data.batchSize, data.seed,
+            AttackTally tally = new DataSetAttack(run, mode, data.batchSize, data.seed,
                     keepImages).run(classifier, images, (done, successRate) -> bar.update(done,
                             String.format(Locale.ROOT, "success %.1f%%",
                                     100 * (Double.isNaN(successRate) ? 0 : successRate))));
             PrintStream out = System.out;
-            printSummary(out, attack, mode, images, tally);
+            printSummary(out, run, mode, images, tally);
+            if (!sources.isEmpty()) {
+                out.printf("transfer from %s (crafted there, judged on %s)%n", sources.stream()
+                        .map(Path::toString).collect(Collectors.joining(", ")), model);
+            }
             List<DestructionRate> rates = null;
             if (physical != null) {
                 Classifier judge = physicalModel.equals("network") ? network : classifier;

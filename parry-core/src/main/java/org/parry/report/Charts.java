@@ -9,6 +9,8 @@ import java.util.List;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategorySeries;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.AxesChartStyler;
@@ -16,6 +18,7 @@ import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.parry.eval.EpsilonResult;
 import org.parry.eval.EvaluationReport;
+import org.parry.eval.TransferMatrix;
 
 /** The report's charts, drawn with XChart off screen and encoded as PNG. */
 final class Charts {
@@ -135,6 +138,41 @@ final class Charts {
         CategorySeries robustSeries = chart.addSeries(
                 "robust at ε = " + Text.epsilon(result.epsilon()), names, robust);
         robustSeries.setFillColor(WORST);
+        return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /**
+     * The transfer matrix as a heat map of error rates (%): one column per target, one row per
+     * attack and source, each cell labelled with its value; diagonal cells are white-box.
+     */
+    static byte[] transferHeatmap(TransferMatrix matrix) throws IOException {
+        List<String> targets = matrix.models();
+        List<String> rows = new ArrayList<>();
+        List<Number[]> cells = new ArrayList<>();
+        for (int a = 0; a < matrix.attacks().size(); a++) {
+            for (int s = 0; s < targets.size(); s++) {
+                int row = rows.size();
+                rows.add(matrix.attacks().get(a) + " from " + targets.get(s));
+                for (int t = 0; t < targets.size(); t++) {
+                    cells.add(new Number[] {t, row, 100 * matrix.errorRate(a, s, t)});
+                }
+            }
+        }
+        // rows were numbered top down; the heat map counts them bottom up
+        int count = rows.size();
+        cells.forEach(c -> c[1] = count - 1 - c[1].intValue());
+        java.util.Collections.reverse(rows);
+        // the builder, unlike the constructor, sets the heat map's default theme (colours, fonts)
+        HeatMapChart chart = new HeatMapChartBuilder().width(WIDTH)
+                .height(Math.max(HEIGHT, 120 + 34 * count)).build();
+        style(chart.getStyler());
+        chart.setXAxisTitle("target (error rate %, diagonal = white-box)");
+        chart.setYAxisTitle("attack from source");
+        chart.getStyler().setMin(0).setMax(100).setShowValue(true)
+                .setHeatMapValueDecimalPattern("0.0").setValueFontColor(INK)
+                .setRangeColors(new Color[] {Color.WHITE, new Color(0xF4C095), new Color(0xC2413A)});
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        chart.addSeries("error rate (%)", targets, rows, cells);
         return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
     }
 
