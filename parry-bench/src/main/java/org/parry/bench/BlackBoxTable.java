@@ -1,5 +1,8 @@
 package org.parry.bench;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -13,6 +16,11 @@ import org.parry.Versions;
 import org.parry.attack.Attack;
 import org.parry.attack.AttackOptions;
 import org.parry.attack.AttackRegistry;
+import org.parry.attack.Substitute;
+import org.parry.attack.SubstituteRound;
+import org.parry.attack.SubstituteTraining;
+import org.parry.attack.TransferAttack;
+import org.parry.data.Batch;
 import org.parry.data.DataSets;
 import org.parry.data.ImageDataset;
 import org.parry.data.Split;
@@ -20,10 +28,14 @@ import org.parry.defense.StageRegistry;
 import org.parry.eval.AttackTally;
 import org.parry.eval.DataSetAttack;
 import org.parry.eval.DestructionRate;
+import org.parry.eval.TransferMatrix;
 import org.parry.io.AtomicFiles;
 import org.parry.model.BlockClassifier;
+import org.parry.model.Classifier;
+import org.parry.model.NoGradientClassifier;
 import org.parry.model.Stage;
 import org.parry.norm.Norm;
+import org.parry.norm.RandomNoise;
 
 /**
  * Regenerates {@code docs/black-box.md}: the lecture's black-box half at the scale of two CPU
@@ -117,6 +129,10 @@ public final class BlackBoxTable {
             }
             ImageDataset test = DataSets.load(setup.dataset(), setup.dataDirectory(), Split.TEST)
                     .first(points);
+            if (setup.ensembleTable()) {
+                section(setup, "ensemble", () -> ensemble(setup, models, test));
+            }
+            section(setup, "substitute", () -> substitute(setup, models, test));
             section(setup, "physical", () -> physical(setup, models, test));
         }
         log.println("wrote " + out);
@@ -131,6 +147,127 @@ public final class BlackBoxTable {
         }
         fragments.put(setup.dataset() + "/" + name, Files.readString(cache));
         writePage();
+    }
+
+    /**
+     * The black-box table of Tramèr et al. (ICLR 2018) in the lecture's form: error rates of the
+     * standard target A, the FGSM-trained A_adv and the ensemble-trained A_adv-ens under
+     * white-box FGSM and under FGSM, I-FGSM, RAND+FGSM and an iterative C&amp;W-loss attack
+     * transferred from the held-out source B, with the worst black-box error over every other
+     * model of the matrix.
+     */
+    private String ensemble(Setup setup, BlackBoxModels models, ImageDataset test)
+            throws IOException {
+        List<String> ids = List.of("a", "a-adv", "a-adv-ens", "b");
+        float epsilon = setup.epsilon();
+        List<Attack> attacks = List.of(
+                AttackRegistry.create("fgsm", new AttackOptions(Norm.LINF, epsilon, null, SEED,
+                        Map.of())),
+                AttackRegistry.create("bim", new AttackOptions(Norm.LINF, epsilon, 10, SEED,
+                        Map.of("stepSize", Float.toString(epsilon / 10)))),
+                AttackRegistry.create("rand-fgsm", new AttackOptions(Norm.LINF, epsilon, null, SEED,
+                        Map.of())),
+                AttackRegistry.create("pgd", new AttackOptions(Norm.LINF, epsilon, 10, SEED,
+                        Map.of("loss", "cw", "randomStart", "false",
+                                "stepSize", Float.toString(epsilon / 10)))));
+        List<BlockClassifier> loaded = new ArrayList<>();
+        TransferMatrix matrix;
+        try {
+            List<TransferMatrix.Model> entries = new ArrayList<>();
+            for (String id : ids) {
+                BlockClassifier model = models.load(id);
+                loaded.add(model);
+                entries.add(new TransferMatrix.Model(id, model));
+            }
+            matrix = TransferMatrix.measure(entries, attacks, test, BATCH, done -> {});
+        } finally {
+            loaded.forEach(BlockClassifier::close);
+        }
+        int b = ids.indexOf("b");
+        List<TransferMatrix.Worst> worst = matrix.worstBlackBox();
+        StringBuilder md = new StringBuilder();
+        md.append("| model | clean | white-box FGSM | FGSM_B | I-FGSM_B | RAND+FGSM_B | CW_B"
+                + " | worst black-box (source, attack) |\n|---|---|---|---|---|---|---|---|\n");
+        List<String> names = List.of("A (standard)", "A_adv (FGSM AT)", "A_adv-ens (ensemble AT)");
+        for (int t = 0; t < names.size(); t++) {
+            md.append("| ").append(names.get(t)).append(" | ")
+                    .append(percent(matrix.cleanError()[t])).append(" | ")
+                    .append(percent(matrix.errorRate(0, t, t)));
+            for (int a = 0; a < attacks.size(); a++) {
+                md.append(" | ").append(percent(matrix.errorRate(a, b, t)));
+            }
+            TransferMatrix.Worst w = worst.get(t);
+            md.append(" | ").append(percent(w.errorRate())).append(" (").append(w.source())
+                    .append(", ").append(w.attack()).append(") |\n");
+        }
+        md.append(String.format(Locale.ROOT, "%nError rates on %d test images (all samples the"
+                + " target gets wrong, clean errors included). B's own white-box errors: FGSM %s,"
+                + " I-FGSM %s.%n", matrix.n(), percent(matrix.errorRate(0, b, b)),
+                percent(matrix.errorRate(1, b, b))));
+        return md.toString();
+    }
+
+    /**
+     * Papernot et al.'s substitute (ASIA CCS 2017): a small-cnn trained on the oracle A's labels
+     * of 150 held-out test images and their Jacobian-based augmentations, six rounds; its
+     * agreement with A per round, the queries, and A's error on FGSM examples crafted on it
+     * against sign noise of the same ε.
+     */
+    private String substitute(Setup setup, BlackBoxModels models, ImageDataset test)
+            throws IOException {
+        ImageDataset all = DataSets.load(setup.dataset(), setup.dataDirectory(), Split.TEST);
+        int seedSize = 150;
+        int heldOut = 500;
+        int from = all.size() - seedSize - heldOut;
+        ImageDataset initial = all.select(range(from, from + seedSize));
+        ImageDataset agreement = all.select(range(from + seedSize, all.size()));
+        SubstituteTraining training = SubstituteTraining.builder().optSeed(SEED).build();
+        StringBuilder md = new StringBuilder();
+        try (BlockClassifier oracle = models.load("a");
+                Substitute substitute = training.train(NoGradientClassifier.of(oracle.name(),
+                        oracle.inputShape(), oracle.numClasses(), oracle::logits), initial,
+                        agreement, round -> {})) {
+            md.append("| round | λ | set size | oracle queries | agreement with the oracle"
+                    + " | substitute accuracy |\n|---|---|---|---|---|---|\n");
+            for (SubstituteRound round : substitute.rounds()) {
+                md.append(String.format(Locale.ROOT, "| %d | %+.2f | %d | %d | %s | %s |%n",
+                        round.round(), round.lambda(), round.setSize(), round.queries(),
+                        percent(round.agreement()), percent(round.accuracy())));
+            }
+            Attack fgsm = AttackRegistry.create("fgsm", new AttackOptions(Norm.LINF,
+                    setup.epsilon(), null, SEED, Map.of()));
+            AttackTally transfer = new DataSetAttack(new TransferAttack(substitute.model(), fgsm),
+                    null, BATCH, SEED, false).run(oracle, test, (done, rate) -> {});
+            md.append(String.format(Locale.ROOT, "%nOracle error on FGSM (ε = %s) examples crafted"
+                    + " on the substitute: %s of %d test images (sign noise of the same ε: %s;"
+                    + " clean: %s); %d oracle queries in all.%n", setup.epsilon(),
+                    percent(1 - transfer.adversarialAccuracy()), transfer.size(),
+                    percent(signNoiseError(oracle, test, setup.epsilon())),
+                    percent(1 - transfer.cleanAccuracy()), substitute.queries()));
+        }
+        return md.toString();
+    }
+
+    /** The error of {@code model} on clip(x + ε·s), s a random sign per pixel. */
+    private static double signNoiseError(Classifier model, ImageDataset test, float epsilon) {
+        long wrong = 0;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            for (int start = 0; start < test.size(); start += BATCH) {
+                try (NDManager scope = manager.newSubManager()) {
+                    Batch batch = test.batch(scope, start, Math.min(test.size(), start + BATCH));
+                    NDArray sign = RandomNoise.uniform(scope, batch.x().getShape(), -1f, 1f,
+                            SEED + start).sign();
+                    NDArray noisy = model.bounds().clip(batch.x().add(sign.mul(epsilon)));
+                    wrong += model.logits(noisy).argMax(1).toType(DataType.INT64, false)
+                            .neq(batch.y().toType(DataType.INT64, false)).sum().getLong();
+                }
+            }
+        }
+        return (double) wrong / test.size();
+    }
+
+    private static int[] range(int from, int to) {
+        return java.util.stream.IntStream.range(from, to).toArray();
     }
 
     /**
@@ -204,6 +341,16 @@ public final class BlackBoxTable {
         for (Setup setup : setups) {
             page.append(String.format(Locale.ROOT, "%n## %s (L∞ ε = %s, first %d test images)%n",
                     setup.dataset(), setup.epsilon(), points));
+            String ensemble = fragments.get(setup.dataset() + "/ensemble");
+            if (ensemble != null) {
+                page.append("\n### Transfer to adversarially trained models (Tramèr et al. 2018)\n\n")
+                        .append(ENSEMBLE).append('\n').append(ensemble);
+            }
+            String substitute = fragments.get(setup.dataset() + "/substitute");
+            if (substitute != null) {
+                page.append("\n### Substitute training from labels only (Papernot et al. 2017)\n\n")
+                        .append(SUBSTITUTE).append('\n').append(substitute);
+            }
             String physical = fragments.get(setup.dataset() + "/physical");
             if (physical != null) {
                 page.append("\n### Photo-like transforms: destruction rates (Kurakin et al. 2017)\n\n")
@@ -212,6 +359,29 @@ public final class BlackBoxTable {
         }
         AtomicFiles.writeString(out, page.toString());
     }
+
+    private static final String ENSEMBLE = """
+            Targets: A, a standard small-cnn; A_adv, a small-cnn trained with FGSM examples \
+            (Goodfellow et al.'s mixed loss, predicted labels); A_adv-ens, a small-cnn trained with \
+            ensemble adversarial training (FGSM from itself and, in turn, two static models, an MLP \
+            and LeNet-5). B, the held-out source, is a madry-cnn that no target's training saw. \
+            I-FGSM and the C&W-loss attack take 10 steps of ε/10; RAND+FGSM steps α = ε/2 at \
+            random, then ε − α. The lecture's table (MNIST, ε = 0.3, 6 epochs), error %: A \
+            clean 0.9, white-box FGSM 71.4, FGSM_B 62.4, I-FGSM_B 79.4, RAND+FGSM_B 58.3, CW_B \
+            82.4; A_adv 1.0, 3.6, 18.2, 19.8, 12.4, 21.8; A_adv-ens 0.9, 11.8, 5.0, 9.7, 3.4, \
+            13.7. The claim to check: ensemble training lowers the black-box errors below \
+            A_adv's, while A_adv's white-box FGSM error is the lowest (it has learned to mask its \
+            own gradient).
+            """;
+
+    private static final String SUBSTITUTE = """
+            The oracle is the standard small-cnn A, asked for labels only. The substitute (a \
+            small-cnn, 10 epochs per round, λ = 0.1 with its sign flipped every 3 rounds) starts \
+            from 150 test images that the evaluation does not use, and measures its agreement with \
+            the oracle on 500 more. The paper (MNIST, oracle MetaMind): about 81% substitute \
+            accuracy after 6 rounds and 84.24% of ε = 0.3 FGSM examples misclassified by the \
+            oracle.
+            """;
 
     private static final String PHYSICAL = """
             FGSM and BIM examples crafted on the standard small-cnn at the lecture's ε (16/255 and \

@@ -150,6 +150,7 @@ final class AttackCommand implements Callable<Integer> {
             OutputPaths.checkDirectory("--out", output);
             OutputPaths.checkFile("--out", output.resolve(AttackFiles.NPZ), overwrite);
             OutputPaths.checkFile("--out", output.resolve(AttackFiles.GALLERY), overwrite);
+            OutputPaths.checkFile("--out", output.resolve(AttackFiles.QUERIES), overwrite);
         }
         if (json != null) {
             OutputPaths.checkFile("--json", json, overwrite);
@@ -211,6 +212,11 @@ final class AttackCommand implements Callable<Integer> {
                 AttackFiles.writeNpz(npz, tally);
                 AttackFiles.writeGallery(png, tally, source, gallerySize);
                 out.printf("wrote %s and %s%n", npz, png);
+                if (tally.sampleQueries() != null) {
+                    Path chart = output.resolve(AttackFiles.QUERIES);
+                    AttackFiles.writeQueryChart(chart, tally);
+                    out.printf("wrote %s (success against queries)%n", chart);
+                }
             }
             if (json != null) {
                 AttackFiles.writeJson(json, tally, source, rates, physicalModel);
@@ -302,6 +308,11 @@ final class AttackCommand implements Callable<Integer> {
                 tally.meanAdversarialConfidence()));
         line(out, "cost", String.format(Locale.ROOT, "%d gradients, %d queries, %.1f s",
                 tally.gradients(), tally.queries(), tally.seconds()));
+        if (tally.sampleQueries() != null) {
+            PerturbationStats queries = tally.overSuccesses(tally.sampleQueries());
+            out.printf(Locale.ROOT, "  %-22s median %.0f  mean %.1f  max %.0f%n",
+                    "queries per success", queries.median(), queries.mean(), queries.max());
+        }
     }
 
     private static void line(PrintStream out, String label, String value) {

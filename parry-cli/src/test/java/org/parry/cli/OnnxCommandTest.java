@@ -82,6 +82,29 @@ class OnnxCommandTest {
         assertThat(robust).isLessThan(clean - 0.3);
         assertThat(results.get("gradients").asLong()).isZero();
         assertThat(results.get("queries").asLong()).isPositive();
+        // Success against queries: non-decreasing in the budget, ending at the success rate.
+        JsonNode curve = results.get("queries_per_sample").get("success_within");
+        double previous = 0;
+        for (JsonNode point : curve) {
+            assertThat(point.get("success_rate").asDouble()).isGreaterThanOrEqualTo(previous);
+            previous = point.get("success_rate").asDouble();
+        }
+        assertThat(previous).isEqualTo(results.get("success_rate").asDouble());
+        assertThat(results.get("queries_per_sample").get("over_successes").get("max").asDouble())
+                .isLessThanOrEqualTo(100 + 2);
+        assertThat(run.out()).contains("queries per success");
+    }
+
+    /** With --out, a query attack also draws its success against queries. */
+    @Test
+    void squareWritesItsQueryChart(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("out");
+        Files.createDirectories(out);
+        Run run = CliTest.parry(withData("attack", "--model", onnx.toString(), "--attack",
+                "square", "--eps", "0.2", "--steps", "50", "--n", "20", "--out", out.toString()));
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(out.resolve("queries.png")).isNotEmptyFile();
+        assertThat(run.out()).contains("success against queries");
     }
 
     @Test

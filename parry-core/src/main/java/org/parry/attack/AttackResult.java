@@ -28,9 +28,25 @@ import org.parry.norm.Norm;
  * @param gradients images passed through forward and backward
  * @param queries images passed through forward only
  * @param seconds wall time
+ * @param sampleQueries for query attacks (score-based black-box searches), per sample the queries
+ *     its search spent, up to and including the one that found its adversarial point (the final
+ *     judgement not counted); null for attacks that do not count per sample
  */
 public record AttackResult(float[] adversarial, Shape shape, boolean[] success, int[] predictions, float[] l0,
-        float[] l2, float[] linf, long gradients, long queries, double seconds) {
+        float[] l2, float[] linf, long gradients, long queries, double seconds, int[] sampleQueries) {
+
+    public AttackResult {
+        if (sampleQueries != null && sampleQueries.length != success.length) {
+            throw new IllegalArgumentException("one query count per sample: " + sampleQueries.length
+                    + " counts for " + success.length + " samples");
+        }
+    }
+
+    /** This result with the per-sample query counts of a query attack. */
+    public AttackResult withSampleQueries(int[] counts) {
+        return new AttackResult(adversarial, shape, success, predictions, l0, l2, linf, gradients,
+                queries, seconds, counts.clone());
+    }
 
     /** The adversarial batch as an NDArray [N, C, H, W] in {@code manager}. */
     public NDArray adversarial(NDManager manager) {
@@ -86,7 +102,7 @@ public record AttackResult(float[] adversarial, Shape shape, boolean[] success, 
             float[] l2 = Norm.L2.of(delta).toFloatArray();
             float[] linf = Norm.LINF.of(delta).toFloatArray();
             return new AttackResult(feasible.toFloatArray(), feasible.getShape(), success, predictions, l0, l2, linf,
-                    model.gradients(), model.queries(), (System.nanoTime() - startNanos) / 1e9);
+                    model.gradients(), model.queries(), (System.nanoTime() - startNanos) / 1e9, null);
         }
     }
 

@@ -142,7 +142,8 @@ public record Square(Norm norm, float epsilon, int steps, float pInit, int resta
                 search.restart(scope, restart);
             }
             NDArray adversarial = scope.create(search.best, x.getShape()).toType(x.getDataType(), false);
-            return AttackResult.bounded(counted, x, adversarial, criterion, norm, epsilon, start);
+            return AttackResult.bounded(counted, x, adversarial, criterion, norm, epsilon, start)
+                    .withSampleQueries(search.queries);
         }
     }
 
@@ -176,6 +177,8 @@ public record Square(Norm norm, float epsilon, int steps, float pInit, int resta
         final float[] best;
         private final double[] bestLoss;
         private final boolean[] done;
+        /** Per sample, the queries its search spent so far. */
+        final int[] queries;
         private final SquarePatterns patterns;
 
         Search(Square attack, CountingClassifier model, NDArray x, Criterion criterion,
@@ -195,6 +198,7 @@ public record Square(Norm norm, float epsilon, int steps, float pInit, int resta
             this.best = clean.clone();
             this.bestLoss = new double[labels.length];
             this.done = new boolean[labels.length];
+            this.queries = new int[labels.length];
             this.patterns = new SquarePatterns(channels, height, width, attack.epsilon(),
                     model.bounds());
         }
@@ -283,6 +287,7 @@ public record Square(Norm norm, float epsilon, int steps, float pInit, int resta
             long[] indices = new long[rows.length];
             for (int a = 0; a < rows.length; a++) {
                 indices[a] = rows[a];
+                queries[rows[a]]++;
             }
             Criterion active = criterion.subset(step.create(indices));
             boolean[] adversarial = active.isAdversarial(logits).toBooleanArray();

@@ -111,7 +111,7 @@ public record TransferAttack(Classifier source, Attack inner) implements Attack 
                     criterion, startNanos);
             return new AttackResult(judged.adversarial(), judged.shape(), judged.success(),
                     judged.predictions(), judged.l0(), judged.l2(), judged.linf(),
-                    crafted.gradients(), judged.queries(), judged.seconds());
+                    crafted.gradients(), judged.queries(), judged.seconds(), null);
         }
     }
 }

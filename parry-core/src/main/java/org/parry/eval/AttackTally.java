@@ -29,6 +29,8 @@ public final class AttackTally {
     private final float[] confidence;
     private final float[] adversarial;
     private final float[] clean;
+    private final float[] sampleQueries;
+    private boolean queriesPerSample = true;
     private long gradients;
     private long queries;
     private double seconds;
@@ -52,6 +54,7 @@ public final class AttackTally {
         this.l2 = new float[n];
         this.linf = new float[n];
         this.confidence = new float[n];
+        this.sampleQueries = new float[n];
         this.adversarial = job.keepImages() ? new float[Math.multiplyExact(n, imageSize)] : null;
         this.clean = job.keepImages() ? new float[Math.multiplyExact(n, imageSize)] : null;
     }
@@ -73,6 +76,13 @@ public final class AttackTally {
         if (adversarial != null) {
             System.arraycopy(cleanPixels, 0, clean, from * imageSize, n * imageSize);
             System.arraycopy(result.adversarial(), 0, adversarial, from * imageSize, n * imageSize);
+        }
+        if (result.sampleQueries() == null) {
+            queriesPerSample = false;
+        } else {
+            for (int i = 0; i < n; i++) {
+                sampleQueries[from + i] = result.sampleQueries()[i];
+            }
         }
         for (int i = from; i < from + n; i++) {
             success[i] = isSuccess(i);
@@ -164,6 +174,32 @@ public final class AttackTally {
     /** Images through forward passes only. */
     public long queries() {
         return queries;
+    }
+
+    /**
+     * For a query attack, per sample the queries its search spent (up to the success, for a
+     * successful sample); null when the attack does not count them per sample.
+     */
+    public float[] sampleQueries() {
+        return queriesPerSample && done > 0 ? sampleQueries : null;
+    }
+
+    /**
+     * Success against queries: for each budget q, the share of {@link #successDenominator()}
+     * samples the attack broke within q queries; null when the attack does not count queries
+     * per sample.
+     */
+    public double[] successWithin(long[] budgets) {
+        if (sampleQueries() == null) {
+            return null;
+        }
+        double[] rates = new double[budgets.length];
+        for (int b = 0; b < budgets.length; b++) {
+            long budget = budgets[b];
+            rates[b] = ratio(count(i -> success[i] && sampleQueries[i] <= budget),
+                    successDenominator());
+        }
+        return rates;
     }
 
     /** The attack's wall time. */

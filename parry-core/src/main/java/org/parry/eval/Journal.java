@@ -66,7 +66,7 @@ final class Journal implements AutoCloseable {
                 }
             }
             return new AttackResult(rows, new Shape(success.length).addAll(imageShape), success,
-                    predictions, new float[success.length], l2, linf, gradients, queries, seconds);
+                    predictions, new float[success.length], l2, linf, gradients, queries, seconds, null);
         }
     }
 

@@ -38,6 +38,9 @@ public final class AttackFiles {
     /** The gallery's file name. */
     public static final String GALLERY = "gallery.png";
 
+    /** Success against queries, written for query attacks. */
+    public static final String QUERIES = "queries.png";
+
     /** Samples per group of rows in the gallery. */
     private static final int COLUMNS = 8;
 
@@ -167,10 +170,59 @@ public final class AttackFiles {
         results.put("adversarial_confidence", finite(tally.meanAdversarialConfidence()));
         results.put("gradients", tally.gradients());
         results.put("queries", tally.queries());
+        if (tally.sampleQueries() != null) {
+            Map<String, Object> perSample = new LinkedHashMap<>();
+            perSample.put("over_successes", json(tally.overSuccesses(tally.sampleQueries())));
+            long[] budgets = queryBudgets(tally);
+            double[] rates = tally.successWithin(budgets);
+            List<Map<String, Object>> curve = new ArrayList<>();
+            for (int b = 0; b < budgets.length; b++) {
+                Map<String, Object> point = new LinkedHashMap<>();
+                point.put("queries", budgets[b]);
+                point.put("success_rate", finite(rates[b]));
+                curve.add(point);
+            }
+            perSample.put("success_within", curve);
+            results.put("queries_per_sample", perSample);
+        }
         results.put("seconds", tally.seconds());
         results.put("seed", tally.job().seed());
         results.put("batch_size", tally.job().batchSize());
         return results;
+    }
+
+    /**
+     * Writes the success-against-queries chart of a query attack (one that counts queries per
+     * sample, {@link AttackTally#sampleQueries()}).
+     *
+     * @throws IllegalArgumentException if the attack does not count queries per sample
+     */
+    public static void writeQueryChart(Path file, AttackTally tally) throws IOException {
+        if (tally.sampleQueries() == null) {
+            throw new IllegalArgumentException(tally.job().attack().name()
+                    + " does not count queries per sample; only query attacks have this chart");
+        }
+        long[] budgets = queryBudgets(tally);
+        byte[] png = Charts.successVersusQueries(tally.job().attack().name(), budgets,
+                tally.successWithin(budgets));
+        AtomicFiles.write(file, out -> out.write(png));
+    }
+
+    /** 1, 2, 5, 10, 20, 50, ... up to the largest count any sample spent. */
+    private static long[] queryBudgets(AttackTally tally) {
+        float most = 1;
+        for (float q : tally.sampleQueries()) {
+            most = Math.max(most, q);
+        }
+        List<Long> budgets = new ArrayList<>();
+        for (long decade = 1; ; decade *= 10) {
+            for (long step : new long[] {1, 2, 5}) {
+                budgets.add(decade * step);
+                if (decade * step >= most) {
+                    return budgets.stream().mapToLong(Long::longValue).toArray();
+                }
+            }
+        }
     }
 
     private static Map<String, Object> json(PerturbationStats stats) {

@@ -176,6 +176,37 @@ final class Charts {
         return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
     }
 
+    /**
+     * Success rate (%) against the query budget of a query attack, on a logarithmic query axis:
+     * the share of the eligible samples broken within each budget.
+     *
+     * @param budgets increasing query budgets, the first >= 1
+     * @param successRates the success rate within each budget, in [0, 1]
+     */
+    static byte[] successVersusQueries(String attack, long[] budgets, double[] successRates)
+            throws IOException {
+        XYChart chart = new XYChart(WIDTH, HEIGHT);
+        style(chart.getStyler());
+        chart.setXAxisTitle("queries per image (budget)");
+        chart.setYAxisTitle("success rate (%)");
+        chart.getStyler().setYAxisMin(0.0).setYAxisMax(100.0);
+        chart.getStyler().setXAxisLogarithmic(true);
+        chart.getStyler().setYAxisDecimalPattern("0");
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        double[] x = new double[budgets.length];
+        double[] y = new double[budgets.length];
+        for (int i = 0; i < budgets.length; i++) {
+            x[i] = budgets[i];
+            y[i] = 100 * finite(successRates[i]);
+        }
+        XYSeries series = chart.addSeries(attack, x, y);
+        series.setLineColor(WORST);
+        series.setMarkerColor(WORST);
+        series.setMarker(SeriesMarkers.CIRCLE);
+        series.setLineStyle(new BasicStroke(2.6f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+        return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    }
+
     private static void style(AxesChartStyler styler) {
         Font base = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
         styler.setChartBackgroundColor(Color.WHITE);

@@ -72,6 +72,21 @@ class SquareTest {
             if (result.successes() > 0) {
                 assertThat(result.queries()).as("broken samples are not queried again").isLessThan(budget);
             }
+            // Per sample: the search's queries add up to the model's count less the final
+            // judgement (one per sample), and a broken sample stopped at its breaking query.
+            int[] perSample = result.sampleQueries();
+            assertThat(perSample).hasSize(16);
+            assertThat(java.util.Arrays.stream(perSample).asLongStream().sum() + 16)
+                    .isEqualTo(result.queries());
+            for (int i = 0; i < 16; i++) {
+                assertThat(perSample[i]).isBetween(1, steps + 2);
+                if (!result.success()[i]) {
+                    assertThat(perSample[i]).as("a robust sample ran every step")
+                            .isEqualTo(steps + 2);
+                }
+            }
+            assertThat(java.util.Arrays.stream(perSample).filter(q -> q < steps + 2).count())
+                    .as("samples that stopped early").isPositive();
         }
     }
 

@@ -15,7 +15,7 @@ class WorstCaseTest {
         int[] predictions = new int[n];
         java.util.Arrays.fill(predictions, 9);
         return new AttackResult(pixels, new Shape(n, 1, 1, 2), success, predictions, new float[n],
-                new float[n], new float[n], 0, 0, 0);
+                new float[n], new float[n], 0, 0, 0, null);
     }
 
     /** The example: A breaks {1, 2}, B breaks {2, 3}; 2 keeps A's adversarial. */
