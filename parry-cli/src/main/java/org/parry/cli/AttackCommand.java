@@ -40,7 +40,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "attack", mixinStandardHelpOptions = true,
         description = "Attack a model on a data set: robust accuracy, success rate, perturbation"
-                + " sizes; adversarial examples as .npz and a PNG gallery with --out.")
+                + " sizes; adversarial examples as .npz and a PNG gallery with --out. With"
+                + " --universal, fit one universal perturbation and measure it on held-out images.")
 final class AttackCommand implements Callable<Integer> {
 
     @Mixin
@@ -64,9 +65,12 @@ final class AttackCommand implements Callable<Integer> {
     @Mixin
     DefendedModelOptions defense;
 
-    @Option(names = "--attack", required = true, completionCandidates = AttackNames.class,
+    @Option(names = "--attack", completionCandidates = AttackNames.class,
             description = "The attack, by registry name: ${COMPLETION-CANDIDATES}.")
     String attackName;
+
+    @Mixin
+    UniversalOptions universal;
 
     @Option(names = "--eps", description = "The perturbation budget ε, in pixel units [0, 1] for linf.")
     Float epsilon;
@@ -110,6 +114,13 @@ final class AttackCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (universal.active()) {
+            return universal.run(this);
+        }
+        if (attackName == null) {
+            throw new IllegalArgumentException("--attack is required: choose one of "
+                    + AttackRegistry.names() + " (or --universal)");
+        }
         TargetMode mode = targetMode(targetMode, targeted);
         Attack attack = AttackRegistry.create(attackName, new AttackOptions(
                 norm == null ? null : Norm.parse(norm), epsilon, steps, data.seed,
@@ -128,17 +139,7 @@ final class AttackCommand implements Callable<Integer> {
         ImageDataset images = data.load(Split.parse(split));
         try (Classifier network = Models.load(model, images.imageShape());
                 Pipeline pipeline = defense.pipeline(network, data.seed)) {
-            Classifier loaded = pipeline == null ? network : pipeline;
-            Classifier classifier = blackBox
-                    ? NoGradientClassifier.of(loaded.name(), loaded.inputShape(), loaded.numClasses(),
-                            loaded::logits)
-                    : loaded;
-            InputCheck.requireCompatible(classifier, images);
-            if (classifier.numClasses() != images.numClasses()) {
-                throw new IllegalArgumentException("model " + model + " has "
-                        + classifier.numClasses() + " classes but " + images.name() + " has "
-                        + images.numClasses() + "; attack it on the data set it was trained for");
-            }
+            Classifier classifier = attacked(network, pipeline, images);
             ProgressBar bar = new ProgressBar("attack", images.size());
             AttackTally tally = new DataSetAttack(attack, mode, data.batchSize, data.seed,
                     output != null).run(classifier, images, (done, successRate) -> bar.update(done,
@@ -160,6 +161,25 @@ final class AttackCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The model as the attack sees it: behind --defense's stages, without gradients with
+     * --black-box, checked against the data set.
+     */
+    Classifier attacked(Classifier network, Pipeline pipeline, ImageDataset images) {
+        Classifier loaded = pipeline == null ? network : pipeline;
+        Classifier classifier = blackBox
+                ? NoGradientClassifier.of(loaded.name(), loaded.inputShape(), loaded.numClasses(),
+                        loaded::logits)
+                : loaded;
+        InputCheck.requireCompatible(classifier, images);
+        if (classifier.numClasses() != images.numClasses()) {
+            throw new IllegalArgumentException("model " + model + " has "
+                    + classifier.numClasses() + " classes but " + images.name() + " has "
+                    + images.numClasses() + "; attack it on the data set it was trained for");
+        }
+        return classifier;
     }
 
     private static TargetMode targetMode(String text, boolean targeted) {

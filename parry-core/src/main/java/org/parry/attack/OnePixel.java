@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
 import org.parry.criterion.Criterion;
 import org.parry.model.Bounds;
 import org.parry.model.Classifier;
+import org.parry.norm.Norm;
 
 /**
  * The one-pixel attack (Su, Vargas and Sakurai, "One pixel attack for fooling deep neural
@@ -88,6 +89,7 @@ public record OnePixel(int pixels, int population, int generations, float f, lon
     @Override
     public Map<String, Object> settings() {
         Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("norm", Norm.L0.id());
         settings.put("pixels", pixels);
         settings.put("population", population);
         settings.put("generations", generations);
