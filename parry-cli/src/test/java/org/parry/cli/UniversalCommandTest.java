@@ -58,7 +58,7 @@ class UniversalCommandTest {
         JsonNode card = SavedModel.json().readTree(out.resolve(Universal.CARD_FILE).toFile());
         assertThat(card.get("kind").asText()).isEqualTo("universal-perturbation");
         assertThat(card.get("norm").asText()).isEqualTo("linf");
-        assertThat(card.get("epsilon").asDouble()).isEqualTo(0.2f);
+        assertThat(card.get("epsilon").asDouble()).isCloseTo(0.2, org.assertj.core.data.Offset.offset(1e-7));
         assertThat(card.get("magnitude").asDouble()).isPositive().isLessThanOrEqualTo(0.2f + 1e-6);
         assertThat(card.get("data").asText()).isEqualTo("synthetic, 100 images");
         assertThat(card.get("settings").get("passes").asInt()).isEqualTo(1);
