@@ -46,7 +46,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "attack", mixinStandardHelpOptions = true,
         description = "Attack a model on a data set: robust accuracy, success rate, perturbation"
-                + " sizes; adversarial examples as .npz and a PNG gallery with --out.")
+                + " sizes; adversarial examples as .npz and a PNG gallery with --out. With"
+                + " --universal, fit one universal perturbation and measure it on held-out images.")
 final class AttackCommand implements Callable<Integer> {
 
     @Mixin
@@ -70,9 +71,12 @@ final class AttackCommand implements Callable<Integer> {
     @Mixin
     DefendedModelOptions defense;
 
-    @Option(names = "--attack", required = true, completionCandidates = AttackNames.class,
+    @Option(names = "--attack", completionCandidates = AttackNames.class,
             description = "The attack, by registry name: ${COMPLETION-CANDIDATES}.")
     String attackName;
+
+    @Mixin
+    UniversalOptions universal;
 
     @Option(names = "--eps", description = "The perturbation budget ε, in pixel units [0, 1] for linf.")
     Float epsilon;
@@ -139,6 +143,13 @@ final class AttackCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (universal.active()) {
+            return universal.run(this);
+        }
+        if (attackName == null) {
+            throw new IllegalArgumentException("--attack is required: choose one of "
+                    + AttackRegistry.names() + " (or --universal)");
+        }
         TargetMode mode = targetMode(targetMode, targeted);
         Attack attack = AttackRegistry.create(attackName, new AttackOptions(
                 norm == null ? null : Norm.parse(norm), epsilon, steps, data.seed,
@@ -174,17 +185,7 @@ final class AttackCommand implements Callable<Integer> {
         try (Classifier network = Models.load(model, images.imageShape());
                 Pipeline pipeline = defense.pipeline(network, data.seed);
                 LoadedModels sourceModels = LoadedModels.load(sources, images)) {
-            Classifier loaded = pipeline == null ? network : pipeline;
-            Classifier classifier = blackBox
-                    ? NoGradientClassifier.of(loaded.name(), loaded.inputShape(), loaded.numClasses(),
-                            loaded::logits)
-                    : loaded;
-            InputCheck.requireCompatible(classifier, images);
-            if (classifier.numClasses() != images.numClasses()) {
-                throw new IllegalArgumentException("model " + model + " has "
-                        + classifier.numClasses() + " classes but " + images.name() + " has "
-                        + images.numClasses() + "; attack it on the data set it was trained for");
-            }
+            Classifier classifier = attacked(network, pipeline, images);
             Attack run = sources.isEmpty() ? attack : TransferAttack.of(attack, sourceModels.list());
             ProgressBar bar = new ProgressBar("attack", images.size());
             boolean keepImages = output != null || physical != null;
@@ -268,6 +269,25 @@ final class AttackCommand implements Callable<Integer> {
 
     private static String fraction(double rate, int count, int total) {
         return String.format(Locale.ROOT, "%.4f (%d/%d)", rate, count, total);
+    }
+
+    /**
+     * The model as the attack sees it: behind --defense's stages, without gradients with
+     * --black-box, checked against the data set.
+     */
+    Classifier attacked(Classifier network, Pipeline pipeline, ImageDataset images) {
+        Classifier loaded = pipeline == null ? network : pipeline;
+        Classifier classifier = blackBox
+                ? NoGradientClassifier.of(loaded.name(), loaded.inputShape(), loaded.numClasses(),
+                        loaded::logits)
+                : loaded;
+        InputCheck.requireCompatible(classifier, images);
+        if (classifier.numClasses() != images.numClasses()) {
+            throw new IllegalArgumentException("model " + model + " has "
+                    + classifier.numClasses() + " classes but " + images.name() + " has "
+                    + images.numClasses() + "; attack it on the data set it was trained for");
+        }
+        return classifier;
     }
 
     private static TargetMode targetMode(String text, boolean targeted) {

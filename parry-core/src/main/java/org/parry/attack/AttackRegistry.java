@@ -137,6 +137,18 @@ public final class AttackRegistry {
                 + " the margin, linf or l2; 5000 queries, p_init 0.8",
                 o -> new Square(o.norm(), o.epsilon("square"), o.steps(5000),
                         o.getFloat("pInit", 0.8f), o.getInt("restarts", 1), o.seed()));
+        register("uap", "universal adversarial perturbation (Moosavi-Dezfooli et al. 2017): one v"
+                + " fitted on the batch by DeepFool passes, added to each image of that batch"
+                + " (in-sample; 'parry attack --universal' fits on train and measures on test)",
+                o -> UniversalPerturbation.builder(o.norm(), o.epsilon("uap"))
+                        .optDelta(o.getFloat("delta", 0.2f)).optPasses(o.getInt("passes", 20))
+                        .optSteps(o.steps(10)).optOvershoot(o.getFloat("overshoot", 0.02f))
+                        .optCandidates(o.getInt("candidates", 10)).optBatch(o.getInt("batch", 16))
+                        .optSeed(o.seed()).build());
+        register("one-pixel", "one-pixel attack (Su et al. 2019): differential evolution over d"
+                + " pixels on the probabilities, black-box; population 400, 100 generations, F 0.5",
+                o -> new OnePixel(o.getInt("pixels", 1), o.getInt("population", 400),
+                        o.getInt("generations", 100), o.getFloat("f", 0.5f), o.seed()));
         register("fab", "fast adaptive boundary attack (Croce & Hein 2020): minimum-norm, or"
                 + " bounded with --eps; l2 or linf, 100 steps, K-1 gradients per step",
                 o -> Fab.builder(o.norm()).optEpsilon(o.epsilonOr(Float.NaN))

@@ -98,6 +98,25 @@ public record DeepFool(Norm norm, int steps, float overshoot, int candidates) im
 
     @Override
     public AttackResult run(Classifier model, NDArray x, Criterion criterion) {
+        return runCounted(model, x, criterion).result();
+    }
+
+    /**
+     * A run with, per sample, the number of iterations DeepFool took: the iteration in which the
+     * sample was first misclassified (1 for the first), {@code steps} for a sample never
+     * misclassified, 0 for one the criterion already held for at x.
+     *
+     * @param result what {@link #run} returns
+     * @param iterations per sample, the iterations taken
+     */
+    public record Counted(AttackResult result, int[] iterations) {}
+
+    /**
+     * Like {@link #run}, and reports the iterations each sample took, which tells a caller whether
+     * DeepFool converged (universal perturbations use a sample only if it crossed in fewer than
+     * {@code steps - 1} iterations, as LTS4/universal does).
+     */
+    public Counted runCounted(Classifier model, NDArray x, Criterion criterion) {
         NoGradientClassifier.requireGradients(model, name());
         AttackResult.requireInputs(model, x, criterion);
         if (criterion.targeted()) {
@@ -108,6 +127,7 @@ public record DeepFool(Norm norm, int steps, float overshoot, int candidates) im
         long start = System.nanoTime();
         CountingClassifier counted = new CountingClassifier(model);
         int ranks = Math.min(candidates, model.numClasses());
+        int[] iterations = new int[Math.toIntExact(x.getShape().get(0))];
         try (NDManager scope = x.getManager().newSubManager()) {
             NDList owned = new NDList(x);
             owned.addAll(criterion.arrays());
@@ -124,15 +144,19 @@ public record DeepFool(Norm norm, int steps, float overshoot, int candidates) im
                 state.others = others(scope, cleanLogits, criterion.labels(), rows, ranks);
                 state.perturbation = state.clean.zerosLike();
                 state.arrays().attach(scope);
+                for (long row : rows) {
+                    iterations[Math.toIntExact(row)] = steps;
+                }
                 for (int i = 0; i < steps && state.size() > 0; i++) {
                     try (NDManager step = scope.newSubManager()) {
                         state.arrays().attach(step);
-                        iterate(counted, state, adversarial, i == steps - 1, ranks);
+                        iterate(counted, state, adversarial, i, ranks, iterations);
                         state.arrays().attach(scope);
                     }
                 }
             }
-            return AttackResult.unbounded(counted, x, adversarial, criterion, start);
+            return new Counted(AttackResult.unbounded(counted, x, adversarial, criterion, start),
+                    iterations);
         }
     }
 
@@ -165,9 +189,13 @@ public record DeepFool(Norm norm, int steps, float overshoot, int candidates) im
         }
     }
 
-    /** One DeepFool iteration on the active samples; writes the finished ones to the result. */
-    private void iterate(CountingClassifier model, State state, NDArray adversarial, boolean last,
-            int ranks) {
+    /**
+     * DeepFool iteration {@code iteration} (from 0) on the active samples; writes the finished ones
+     * to the result and their iteration count to {@code iterations}.
+     */
+    private void iterate(CountingClassifier model, State state, NDArray adversarial, int iteration,
+            int ranks, int[] iterations) {
+        boolean last = iteration == steps - 1;
         float scale = 1f + overshoot;
         NDArray current = model.bounds().clip(state.clean.add(state.perturbation.mul(scale)));
         NDArray labels = state.criterion.labels();
@@ -207,7 +235,11 @@ public record DeepFool(Norm norm, int steps, float overshoot, int candidates) im
         NDManager manager = candidate.getManager();
         if (done.length > 0) {
             NDArray rows = manager.create(done);
-            adversarial.set(new NDIndex("{}", state.positions.get(rows)), candidate.get(rows));
+            NDArray positions = state.positions.get(rows);
+            adversarial.set(new NDIndex("{}", positions), candidate.get(rows));
+            for (long position : positions.toLongArray()) {
+                iterations[Math.toIntExact(position)] = iteration + 1;
+            }
         }
         if (last && open.length > 0) {
             NDArray rows = manager.create(open);

@@ -322,19 +322,7 @@ public record Square(Norm norm, float epsilon, int steps, float pInit, int resta
 
         /** A stream per (seed, restart, sample content), independent of the batch around it. */
         private long streamSeed(int row, int restart) {
-            long content = 1125899906842597L;
-            for (int i = row * features; i < (row + 1) * features; i++) {
-                content = 31 * content + Float.floatToIntBits(clean[i]);
-            }
-            content = 31 * content + labels[row];
-            return mix(mix(mix(attack.seed()) + restart) + content);
-        }
-
-        /** SplitMix64's finalizer. */
-        private static long mix(long z) {
-            z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-            z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-            return z ^ (z >>> 31);
+            return SampleSeeds.of(attack.seed(), restart, clean, row * features, features, labels[row]);
         }
     }
 }

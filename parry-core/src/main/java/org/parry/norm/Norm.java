@@ -77,17 +77,24 @@ public enum Norm {
      * (the model's {@link org.parry.model.Classifier#bounds()}).
      */
     public NDArray project(NDArray candidate, NDArray x, float epsilon, Bounds box) {
-        NDArray projected = switch (this) {
-            case LINF -> candidate.minimum(x.add(epsilon)).maximum(x.sub(epsilon));
-            case L2 -> {
-                NDArray delta = candidate.sub(x);
-                NDArray scale = perSample(of(delta).add(TINY).pow(-1).mul(epsilon).minimum(1f), delta);
-                yield x.add(delta.mul(scale));
-            }
-            case L1 -> x.add(projectL1(candidate.sub(x), epsilon));
-            case L0 -> x.add(keepLargest(candidate.sub(x), Math.round(epsilon)));
-        };
+        NDArray projected = this == LINF
+                ? candidate.minimum(x.add(epsilon)).maximum(x.sub(epsilon))
+                : x.add(projectPerturbation(candidate.sub(x), epsilon));
         return box.clip(projected);
+    }
+
+    /**
+     * Projects perturbations [N, ...] onto the ε-ball around 0, sample by sample, with no box (a
+     * perturbation is not an image): L∞ clips to [-ε, ε], L2 rescales by min(1, ε / ||δ||_2), L1
+     * and L0 as in {@link #project}. A universal perturbation's P_{p,ξ}.
+     */
+    public NDArray projectPerturbation(NDArray delta, float epsilon) {
+        return switch (this) {
+            case LINF -> delta.clip(-epsilon, epsilon);
+            case L2 -> delta.mul(perSample(of(delta).add(TINY).pow(-1).mul(epsilon).minimum(1f), delta));
+            case L1 -> projectL1(delta, epsilon);
+            case L0 -> keepLargest(delta, Math.round(epsilon));
+        };
     }
 
     /**

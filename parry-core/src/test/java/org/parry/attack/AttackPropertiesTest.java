@@ -68,10 +68,14 @@ class AttackPropertiesTest {
             entry(new Case("alt-pgd", Norm.LINF, 0.2f, 9, Map.of(), true, Double.NaN)),
             entry(new Case("square", Norm.LINF, 0.2f, 200, Map.of(), true, 0.8)),
             entry(new Case("fab", Norm.L2, Float.NaN, 10, Map.of(), true, Double.NaN)),
-            entry(new Case("fab-t", Norm.LINF, 0.2f, 10, Map.of("targets", "2"), true, Double.NaN)));
+            entry(new Case("fab-t", Norm.LINF, 0.2f, 10, Map.of("targets", "2"), true, Double.NaN)),
+            entry(new Case("uap", Norm.LINF, 0.2f, null, Map.of("passes", "1", "candidates", "3"),
+                    false, Double.NaN)),
+            entry(new Case("one-pixel", Norm.L0, Float.NaN, null,
+                    Map.of("population", "20", "generations", "5"), true, Double.NaN)));
 
     /** Score-based attacks: logits only, no gradients, and they run on black-box models. */
-    private static final java.util.Set<String> BLACK_BOX = java.util.Set.of("square");
+    private static final java.util.Set<String> BLACK_BOX = java.util.Set.of("square", "one-pixel");
 
     /**
      * Attacks whose paths amplify rounding noise. The CNN's batched kernels round differently
