@@ -134,8 +134,8 @@ public record OnePixel(int pixels, int population, int generations, float f, lon
             Search search = new Search(this, counted, x, criterion, held);
             search.run(scope);
             NDArray adversarial = scope.create(search.result, x.getShape()).toType(x.getDataType(), false);
-            return new Traced(AttackResult.unbounded(counted, x, adversarial, criterion, start),
-                    search.trace);
+            return new Traced(AttackResult.unbounded(counted, x, adversarial, criterion, start)
+                    .withSampleQueries(search.queries), search.trace);
         }
     }
 
@@ -156,6 +156,8 @@ public record OnePixel(int pixels, int population, int generations, float f, lon
         final float[] result;
         final double[][] trace;
         private final boolean[] done;
+        /** Per image, the queries its search spent (whole generations: one per member). */
+        final int[] queries;
         private final float[][][] members;
         private final double[][] fitness;
         private final SplittableRandom[] random;
@@ -179,6 +181,7 @@ public record OnePixel(int pixels, int population, int generations, float f, lon
             int n = labels.length;
             this.trace = new double[n][0];
             this.done = new boolean[n];
+            this.queries = new int[n];
             this.members = new float[n][][];
             this.fitness = new double[n][];
             this.random = new SplittableRandom[n];
@@ -354,6 +357,7 @@ public record OnePixel(int pixels, int population, int generations, float f, lon
                 for (int k = from; k < to; k++) {
                     int row = rows[k / perRow];
                     owners[k - from] = row;
+                    queries[row]++;
                     painter.paint(row, k % perRow, points, (k - from) * features);
                 }
                 try (NDManager step = scope.newSubManager()) {

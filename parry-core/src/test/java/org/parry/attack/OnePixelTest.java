@@ -120,6 +120,11 @@ class OnePixelTest {
                 budget += 1 + 30L * trace.length + 1;
             }
             assertThat(result.queries()).isEqualTo(budget);
+            // per image: the same count without the final judgement
+            for (int i = 0; i < 20; i++) {
+                assertThat(result.sampleQueries()[i])
+                        .isEqualTo(1 + 30 * traced.bestFitness()[i].length);
+            }
             for (double[] trace : traced.bestFitness()) {
                 for (int g = 1; g < trace.length; g++) {
                     assertThat(trace[g]).as("elitist best fitness").isLessThanOrEqualTo(trace[g - 1]);
