@@ -47,7 +47,7 @@ public final class Bench {
             new SgemmBenchmark(), new GradientBenchmark(), new MemoryBenchmark(),
             new TrainingBenchmark(), new AttackBenchmark(), new AutoAttackBenchmark(),
             new AutoAttackRobustBenchmark(), new QuickMemoryBenchmark(),
-            new DefenseTrainingBenchmark());
+            new DefenseTrainingBenchmark(), new QueryBenchmark());
 
     private Bench() {}
 

@@ -19,7 +19,10 @@ import org.parry.attack.AttackRegistry;
 import org.parry.attack.Substitute;
 import org.parry.attack.SubstituteRound;
 import org.parry.attack.SubstituteTraining;
+import org.parry.attack.OnePixel;
 import org.parry.attack.TransferAttack;
+import org.parry.attack.Universal;
+import org.parry.attack.UniversalPerturbation;
 import org.parry.data.Batch;
 import org.parry.data.DataSets;
 import org.parry.data.ImageDataset;
@@ -51,6 +54,8 @@ public final class BlackBoxTable {
 
     private static final int BATCH = 125;
     private static final long SEED = 7;
+    private static final int PIXEL_IMAGES = 50;
+    private static final int GENERATIONS = 40;
 
     /**
      * One data set of the page: its threat model, the epochs of its standard target, and whether
@@ -133,6 +138,8 @@ public final class BlackBoxTable {
                 section(setup, "ensemble", () -> ensemble(setup, models, test));
             }
             section(setup, "substitute", () -> substitute(setup, models, test));
+            section(setup, "universal", () -> universal(setup, models, test));
+            section(setup, "one-pixel", () -> onePixel(models, test));
             section(setup, "physical", () -> physical(setup, models, test));
         }
         log.println("wrote " + out);
@@ -248,6 +255,75 @@ public final class BlackBoxTable {
         return md.toString();
     }
 
+    /**
+     * Universal perturbations (Moosavi-Dezfooli et al., CVPR 2017): an L∞ v fitted on 1,000
+     * training images of the standard target A for each ξ, its fooling rate on the held-out test
+     * images against a random sign vector of the same norm, and its transfer to B and the MLP.
+     */
+    private String universal(Setup setup, BlackBoxModels models, ImageDataset test)
+            throws IOException {
+        ImageDataset fitting = DataSets.load(setup.dataset(), setup.dataDirectory(), Split.TRAIN)
+                .shuffled(SEED).first(1000);
+        float e = setup.epsilon();
+        StringBuilder md = new StringBuilder();
+        md.append("| ξ (L∞) | passes | fooling on the fitting set | fooling on A (held out)"
+                + " | random v, same norm | accuracy of A under v | fooling on B (madry-cnn)"
+                + " | fooling on the MLP |\n|---|---|---|---|---|---|---|---|\n");
+        try (BlockClassifier a = models.load("a"); BlockClassifier b = models.load("b");
+                BlockClassifier mlp = models.load("static-mlp")) {
+            for (float xi : List.of(e / 2, e, 1.5f * e)) {
+                Universal v = UniversalPerturbation.builder(Norm.LINF, xi).optPasses(5)
+                        .optSeed(SEED).build().fit(a, fitting, BATCH, (pass, rate) -> {});
+                Universal.Evaluation onA = v.evaluate(a, test, BATCH);
+                Universal random = randomSign(v);
+                md.append(String.format(Locale.ROOT, "| %.3f | %d | %s | %s | %s | %s | %s | %s |%n",
+                        xi, v.passes(), percent(v.foolingRate()), percent(onA.foolingRate()),
+                        percent(random.evaluate(a, test, BATCH).foolingRate()),
+                        percent(onA.accuracy()), percent(v.evaluate(b, test, BATCH).foolingRate()),
+                        percent(v.evaluate(mlp, test, BATCH).foolingRate())));
+            }
+        }
+        return md.toString();
+    }
+
+    /** A vector of the same shape and L∞ norm as {@code v}: ±ξ at random per value. */
+    private static Universal randomSign(Universal v) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(SEED);
+        float[] values = new float[v.values().length];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = random.nextBoolean() ? v.epsilon() : -v.epsilon();
+        }
+        return new Universal(values, v.shape(), v.bounds(), v.norm(), v.epsilon(),
+                Map.of("random", true), v.model(), "random signs", 0, new double[0], 0, 0, 0, 0);
+    }
+
+    /**
+     * The one-pixel attack (Su et al. 2019): untargeted success with d = 1, 3 and 5 pixels on the
+     * first {@value #PIXEL_IMAGES} clean-correct test images of the standard small-cnn A and the
+     * MLP, differential evolution with a population of 400 for at most {@value #GENERATIONS}
+     * generations.
+     */
+    private String onePixel(BlackBoxModels models, ImageDataset test) throws IOException {
+        ImageDataset images = test.first(PIXEL_IMAGES);
+        StringBuilder md = new StringBuilder();
+        md.append("| model | d | success | median queries per success | mean confidence of the"
+                + " adversarial class |\n|---|---|---|---|---|\n");
+        for (String id : List.of("a", "static-mlp")) {
+            try (BlockClassifier model = models.load(id)) {
+                for (int d : new int[] {1, 3, 5}) {
+                    AttackTally tally = new DataSetAttack(new OnePixel(d, 400, GENERATIONS, 0.5f,
+                            SEED), null, 25, SEED, false).run(model, images, (done, rate) -> {});
+                    md.append(String.format(Locale.ROOT, "| %s | %d | %s (%d/%d) | %.0f | %s |%n",
+                            model.name(), d, percent(tally.successRate()), tally.successes(),
+                            tally.successDenominator(),
+                            tally.overSuccesses(tally.sampleQueries()).median(),
+                            percent(tally.meanAdversarialConfidence())));
+                }
+            }
+        }
+        return md.toString();
+    }
+
     /** The error of {@code model} on clip(x + ε·s), s a random sign per pixel. */
     private static double signNoiseError(Classifier model, ImageDataset test, float epsilon) {
         long wrong = 0;
@@ -351,6 +427,16 @@ public final class BlackBoxTable {
                 page.append("\n### Substitute training from labels only (Papernot et al. 2017)\n\n")
                         .append(SUBSTITUTE).append('\n').append(substitute);
             }
+            String universal = fragments.get(setup.dataset() + "/universal");
+            if (universal != null) {
+                page.append("\n### Universal perturbations (Moosavi-Dezfooli et al. 2017)\n\n")
+                        .append(UNIVERSAL).append('\n').append(universal);
+            }
+            String pixel = fragments.get(setup.dataset() + "/one-pixel");
+            if (pixel != null) {
+                page.append("\n### One-pixel attack (Su et al. 2019)\n\n")
+                        .append(ONE_PIXEL).append('\n').append(pixel);
+            }
             String physical = fragments.get(setup.dataset() + "/physical");
             if (physical != null) {
                 page.append("\n### Photo-like transforms: destruction rates (Kurakin et al. 2017)\n\n")
@@ -381,6 +467,25 @@ public final class BlackBoxTable {
             the oracle on 500 more. The paper (MNIST, oracle MetaMind): about 81% substitute \
             accuracy after 6 rounds and 84.24% of ε = 0.3 FGSM examples misclassified by the \
             oracle.
+            """;
+
+    private static final String UNIVERSAL = """
+            One L∞ perturbation v per ξ, fitted on 1,000 shuffled training images of the standard \
+            small-cnn A (DeepFool inner steps, at most 5 passes, stopping at 80% fooling), then \
+            added to the held-out test images as clip(x + v). The fooling rate is the share of \
+            images whose prediction changes (against the clean prediction, not the label). The \
+            baseline is a random ±ξ vector; the last two columns apply A's v to models it never \
+            saw. The paper reports 78–93% fooling on ImageNet at ξ = 10/255; it has no MNIST \
+            numbers.
+            """;
+
+    private static final String ONE_PIXEL = """
+            Untargeted, scores only: differential evolution (DE/rand/1, F = 0.5, population 400, \
+            at most 40 generations, the paper's 100 cut for two cores) minimizes the label's \
+            probability over d pixels (row, column, value); the queries are the model's forward \
+            passes for the image, whole generations included. Success is over the \
+            clean-correct images among the first 50. The paper reports 68–72% for one pixel on \
+            CIFAR-10's 32×32 colour images; a 28×28 grey digit gives one pixel less room.
             """;
 
     private static final String PHYSICAL = """

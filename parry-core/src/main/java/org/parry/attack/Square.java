@@ -131,10 +131,10 @@ public record Square(Norm norm, float epsilon, int steps, float pInit, int resta
         long start = System.nanoTime();
         CountingClassifier counted = new CountingClassifier(model);
         try (NDManager scope = x.getManager().newSubManager()) {
-            NDList held = distinct(criterion.arrays());
+            NDList held = Batches.distinct(criterion.arrays());
             NDList attached = new NDList(x);
             attached.addAll(held);
-            scope.tempAttachAll(distinct(attached));
+            scope.tempAttachAll(Batches.distinct(attached));
             Search search = new Search(this, counted, x, criterion, held);
             search.dropCleanSuccesses(scope);
             for (int restart = 0; restart < restarts && epsilon > 0f && search.remaining().length > 0;
@@ -145,17 +145,6 @@ public record Square(Norm norm, float epsilon, int steps, float pInit, int resta
             return AttackResult.bounded(counted, x, adversarial, criterion, norm, epsilon, start)
                     .withSampleQueries(search.queries);
         }
-    }
-
-    /** The arrays without repeats (attaching one array twice would hand it to the wrong owner). */
-    private static NDList distinct(NDList arrays) {
-        NDList unique = new NDList();
-        for (NDArray array : arrays) {
-            if (unique.stream().noneMatch(seen -> seen == array)) {
-                unique.add(array);
-            }
-        }
-        return unique;
     }
 
     /** Losses and criterion at the queried points, one per queried sample. */
