@@ -107,6 +107,34 @@ class OnnxCommandTest {
         assertThat(run.out()).contains("success against queries");
     }
 
+    /**
+     * The black-box workflow on a model only queried: a substitute trained from the ONNX model's
+     * labels, FGSM transferred from it back to the ONNX model, and one-pixel run on it directly.
+     */
+    @Test
+    void substituteTransferAndOnePixelOnAnOnnxModel(@TempDir Path dir) throws IOException {
+        Path substitute = dir.resolve("substitute");
+        Run trained = CliTest.parry(withData("substitute", "--model", onnx.toString(), "--out",
+                substitute.toString(), "--rounds", "2", "--epochs", "3", "--seed-size", "30",
+                "--held-out", "70", "--arch", "mlp", "--width", "32"));
+        assertThat(trained.exitCode()).as(trained.err()).isZero();
+        assertThat(trained.out()).contains("agreement");
+        Path json = dir.resolve("transfer.json");
+        Run transfer = CliTest.parry(withData("attack", "--model", onnx.toString(), "--attack",
+                "fgsm", "--eps", "0.3", "--source", substitute.toString(), "--json",
+                json.toString()));
+        assertThat(transfer.exitCode()).as(transfer.err()).isZero();
+        assertThat(transfer.out()).contains("transfer from " + substitute);
+        JsonNode results = SavedModel.json().readTree(json.toFile());
+        assertThat(results.get("robust_accuracy").asDouble())
+                .isLessThan(results.get("clean_accuracy").asDouble());
+        Run pixel = CliTest.parry(withData("attack", "--model", onnx.toString(), "--attack",
+                "one-pixel", "--n", "10", "one-pixel.pixels=3", "one-pixel.population=20",
+                "one-pixel.generations=3"));
+        assertThat(pixel.exitCode()).as(pixel.err()).isZero();
+        assertThat(pixel.out()).contains("0 gradients").contains("queries per success");
+    }
+
     @Test
     void whiteBoxAttackFailsWithTheFix() {
         for (String attack : List.of("pgd", "fgsm", "deepfool")) {
