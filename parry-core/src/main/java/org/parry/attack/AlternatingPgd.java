@@ -141,7 +141,7 @@ public record AlternatingPgd(float epsilon, float stepSize, int steps, int resta
             owned.addAll(criterion.arrays());
             scope.tempAttachAll(Batches.distinct(owned).toArray(new NDArray[0]));
             NDArray adversarial = IterativeGradientAttack.run(counted, x, criterion, Norm.LINF,
-                    epsilon, stepSize, steps, restarts,
+                    epsilon, stepSize, steps, restarts, true,
                     (clean, restart) -> restart == 0 ? clean : clean.add(RandomNoise.uniform(
                             clean.getManager(), clean.getShape(), -1f, 1f, seed + 7919L * restart)
                             .sign().mul(epsilon)),

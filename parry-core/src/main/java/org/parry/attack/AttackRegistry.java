@@ -33,7 +33,8 @@ public final class AttackRegistry {
                     float epsilon = o.epsilon("bim");
                     int steps = o.steps(Bim.of(epsilon).steps());
                     return new Bim(epsilon,
-                            o.getFloat("stepSize", Pgd.defaultStepSize(epsilon, steps)), steps);
+                            o.getFloat("stepSize", Pgd.defaultStepSize(epsilon, steps)), steps,
+                            o.getBoolean("earlyStop", true));
                 });
         register("pgd", "projected gradient descent (Madry et al. 2018): 40 steps,"
                 + " alpha=max(2.5 eps/steps, min(eps/4, 10 eps/steps)), random start",
@@ -47,6 +48,7 @@ public final class AttackRegistry {
                             .optRandomStart(o.getBoolean("randomStart", true))
                             .optLoss(o.getLoss("loss", AttackLoss.CE))
                             .optConfidence(o.getFloat("confidence", 0f))
+                            .optEarlyStop(o.getBoolean("earlyStop", true))
                             .optSeed(o.seed())
                             .build();
                 });

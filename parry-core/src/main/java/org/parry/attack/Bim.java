@@ -33,11 +33,16 @@ import org.parry.norm.Norm;
  * drifting apart.
  * At torchattacks' ε = 8/255 the new default is theirs exactly: N = 10, α = 2/255.
  *
+ * <p>Like {@link Pgd}, BIM stops per sample at its first adversarial iterate; {@code earlyStop}
+ * false runs all N iterations, as the paper does, for examples meant to survive a transformation or
+ * to transfer to another model.
+ *
  * @param epsilon the L∞ radius
  * @param stepSize α
  * @param steps N
+ * @param earlyStop whether a sample stops at its first adversarial iterate
  */
-public record Bim(float epsilon, float stepSize, int steps) implements Attack {
+public record Bim(float epsilon, float stepSize, int steps, boolean earlyStop) implements Attack {
 
     public Bim {
         Require.epsilon(Norm.LINF, epsilon);
@@ -46,6 +51,11 @@ public record Bim(float epsilon, float stepSize, int steps) implements Attack {
     }
 
     /** The defaults above: N = ceil(min(255 ε + 4, 1.25 · 255 ε)), α = Pgd's default step for N. */
+    /** BIM that stops per sample at its first adversarial iterate. */
+    public Bim(float epsilon, float stepSize, int steps) {
+        this(epsilon, stepSize, steps, true);
+    }
+
     public static Bim of(float epsilon) {
         int steps = paperSteps(epsilon);
         return new Bim(epsilon, Pgd.defaultStepSize(epsilon, steps), steps);
@@ -74,12 +84,14 @@ public record Bim(float epsilon, float stepSize, int steps) implements Attack {
         settings.put("epsilon", epsilon);
         settings.put("stepSize", stepSize);
         settings.put("steps", steps);
+        settings.put("earlyStop", earlyStop);
         return settings;
     }
 
     @Override
     public AttackResult run(Classifier model, NDArray x, Criterion criterion) {
-        return new Pgd(Norm.LINF, epsilon, stepSize, steps, 1, false, AttackLoss.CE, 0f, 0L)
+        return new Pgd(Norm.LINF, epsilon, stepSize, steps, 1, false, AttackLoss.CE, 0f, earlyStop,
+                0L)
                 .iterate(name(), model, x, criterion);
     }
 }

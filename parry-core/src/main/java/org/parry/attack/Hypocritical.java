@@ -72,7 +72,7 @@ public record Hypocritical(Norm norm, float epsilon, float stepSize, int steps, 
         try (NDManager scope = x.getManager().newSubManager()) {
             scope.tempAttachAll(x);
             NDArray friendly = IterativeGradientAttack.run(counted, x, correct, norm, epsilon,
-                    stepSize, steps, restarts,
+                    stepSize, steps, restarts, true,
                     (clean, restart) -> clean.add(RandomNoise.gaussian(clean.getManager(),
                             clean.getShape(), seed + 7919L * restart).mul(0.01f)),
                     (step, active) -> AttackLoss.CE.forCriterion(active, 0f));

@@ -17,7 +17,10 @@ import org.parry.norm.Norm;
  *   <li>best tracking: the first iterate at which a sample meets the criterion is kept (the check
  *       reuses the logits of each gradient pass, plus one forward pass after the last step);
  *   <li>early stop per sample: a sample leaves the batch once it meets the criterion, so no
- *       gradient is spent on it again;
+ *       gradient is spent on it again; without it ({@code earlyStop} false) every sample runs
+ *       every step and the last iterate is judged, as in Kurakin et al.'s and Madry et al.'s
+ *       code: an example that only just crosses the boundary of the model it was crafted on
+ *       seldom fools another, so transfer attacks run the whole budget;
  *   <li>restarts that run only on the samples not yet broken and never overwrite a success.
  * </ul>
  * A sample never broken returns the last iterate of the last restart. Each step runs in its own
@@ -61,10 +64,12 @@ final class IterativeGradientAttack {
     }
 
     /**
+     * @param earlyStop whether a sample stops at its first adversarial iterate (else it runs every
+     *     step and its last iterate is judged)
      * @return the chosen points [N, ...], in {@code x}'s manager, feasible for (norm, ε)
      */
     static NDArray run(CountingClassifier model, NDArray x, Criterion criterion, Norm norm,
-            float epsilon, float stepSize, int steps, int restarts, Start start,
+            float epsilon, float stepSize, int steps, int restarts, boolean earlyStop, Start start,
             LossSchedule losses) {
         NDManager caller = x.getManager();
         boolean[] broken = new boolean[Math.toIntExact(x.getShape().get(0))];
@@ -102,7 +107,9 @@ final class IterativeGradientAttack {
                             logits = model.logits(active.iterate);
                             next = active.iterate;
                         }
-                        boolean[] hit = active.criterion.isAdversarial(logits).toBooleanArray();
+                        boolean[] hit = earlyStop || step == steps
+                                ? active.criterion.isAdversarial(logits).toBooleanArray()
+                                : new boolean[Math.toIntExact(active.positions.size())];
                         long[] hitRows = positions(hit, true);
                         if (hitRows.length > 0) {
                             NDArray rows = stepScope.create(hitRows);

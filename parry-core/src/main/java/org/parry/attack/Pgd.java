@@ -16,7 +16,9 @@ import org.parry.norm.Norm;
  * models resistant to adversarial attacks", ICLR 2018, arXiv:1706.06083):
  * x_0 = x + U(ball), x_{k+1} = Proj_{B(x, ε) ∩ [0,1]}(x_k + α · d(∇ L(x_k, y))), with d = sign for
  * L∞ and g / ||g||_2 for L2. Parry's PGD tracks the best iterate (the first adversarial one),
- * stops per sample once it succeeds, and runs restarts only on samples still robust.
+ * stops per sample once it succeeds, and runs restarts only on samples still robust; with {@code
+ * earlyStop} false it runs every step and judges the last iterate instead, the examples to
+ * transfer to another model.
  * Defaults: 40 steps, α = {@link #defaultStepSize max(2.5 ε / steps, min(ε / 4, 10 ε / steps))}
  * (ε/4 from 10 to 40 steps), 1 restart, random start, cross-entropy.
  *
@@ -55,7 +57,8 @@ import org.parry.norm.Norm;
  * with other jobs; the numbers are accuracies, not speeds.)
  */
 public record Pgd(Norm norm, float epsilon, float stepSize, int steps, int restarts,
-        boolean randomStart, AttackLoss loss, float confidence, long seed) implements Attack {
+        boolean randomStart, AttackLoss loss, float confidence, boolean earlyStop, long seed)
+        implements Attack {
 
     public Pgd {
         Objects.requireNonNull(norm, "norm");
@@ -101,6 +104,7 @@ public record Pgd(Norm norm, float epsilon, float stepSize, int steps, int resta
         settings.put("randomStart", randomStart);
         settings.put("loss", loss.id());
         settings.put("confidence", confidence);
+        settings.put("earlyStop", earlyStop);
         settings.put("seed", seed);
         return settings;
     }
@@ -118,7 +122,7 @@ public record Pgd(Norm norm, float epsilon, float stepSize, int steps, int resta
         try (NDManager scope = x.getManager().newSubManager()) {
             scope.tempAttachAll(x);
             NDArray adversarial = IterativeGradientAttack.run(counted, x, criterion, norm, epsilon,
-                    stepSize, steps, restarts,
+                    stepSize, steps, restarts, earlyStop,
                     (clean, restart) -> randomStart
                             ? norm.randomStart(clean, epsilon, seed + 7919L * restart,
                                     model.bounds())
@@ -138,6 +142,7 @@ public record Pgd(Norm norm, float epsilon, float stepSize, int steps, int resta
         private boolean randomStart = true;
         private AttackLoss loss = AttackLoss.CE;
         private float confidence = 0f;
+        private boolean earlyStop = true;
         private long seed;
 
         private Builder(Norm norm, float epsilon) {
@@ -177,6 +182,15 @@ public record Pgd(Norm norm, float epsilon, float stepSize, int steps, int resta
             return this;
         }
 
+        /**
+         * Whether a sample stops at its first adversarial iterate (default); false runs every step
+         * and judges the last iterate, for examples meant to transfer.
+         */
+        public Builder optEarlyStop(boolean value) {
+            earlyStop = value;
+            return this;
+        }
+
         public Builder optSeed(long value) {
             seed = value;
             return this;
@@ -184,7 +198,8 @@ public record Pgd(Norm norm, float epsilon, float stepSize, int steps, int resta
 
         public Pgd build() {
             float alpha = stepSize != null ? stepSize : defaultStepSize(epsilon, steps);
-            return new Pgd(norm, epsilon, alpha, steps, restarts, randomStart, loss, confidence, seed);
+            return new Pgd(norm, epsilon, alpha, steps, restarts, randomStart, loss, confidence,
+                    earlyStop, seed);
         }
     }
 }
