@@ -12,6 +12,7 @@ import org.parry.attack.Attack;
 import org.parry.attack.AttackOptions;
 import org.parry.attack.AttackRegistry;
 import org.parry.attack.AttackResult;
+import org.parry.attack.OnePixel;
 import org.parry.criterion.Misclassification;
 import org.parry.model.BlockClassifier;
 import org.parry.norm.Norm;
@@ -19,11 +20,12 @@ import org.parry.norm.Norm;
 /**
  * Query attacks are forward-bound, so their speed is judged against the model's raw batched forward
  * rate, measured side by side in the same run: queries per second of the attack over images per
- * second of {@code logits} at the batch the attack queries with. Square (L∞, 5000 steps) runs on
+ * second of {@code logits} at the batch the attack queries with. Square (L∞, 100 steps) runs on
  * {@value #BATCH} images with ε = 1e-4 on a fresh small-cnn and its own predictions as labels, so
  * that no sample breaks and every sample runs every step; one-pixel (d = 1, population 400) on
- * {@value #PIXEL_IMAGES} images whose population of {@value #PIXEL_IMAGES} × 400 children is
- * queried per generation.
+ * {@value #PIXEL_IMAGES} images, whose {@value #PIXEL_IMAGES} × 400 children per generation are
+ * queried in forward passes of {@link OnePixel#queryBatch} images. The raw rate at batch 64, 256,
+ * 1,024 and 4,096 shows why one-pixel does not query a whole generation at once.
  */
 public final class QueryBenchmark implements Benchmark {
 
@@ -47,18 +49,37 @@ public final class QueryBenchmark implements Benchmark {
         List<Map<String, Object>> rows = new ArrayList<>();
         try (BlockClassifier classifier = Models.initialized("small-cnn", Models.MNIST, 10, 42);
                 NDManager data = NDManager.newBaseManager()) {
-            int steps = context.quick() ? 200 : 1000;
+            int steps = context.quick() ? 20 : 100;
             rows.add(measure(context, table, classifier, data, "square", BATCH,
                     new AttackOptions(Norm.LINF, 1e-4f, steps, 0, Map.of()), BATCH));
-            int generations = context.quick() ? 5 : 20;
+            int generations = context.quick() ? 3 : 10;
             rows.add(measure(context, table, classifier, data, "one-pixel", PIXEL_IMAGES,
-                    new AttackOptions(null, null, generations, 0, Map.of()), PIXEL_IMAGES * 400));
+                    new AttackOptions(null, null, generations, 0, Map.of()),
+                    Math.min(PIXEL_IMAGES * 400, OnePixel.queryBatch(Models.MNIST.size()))));
         }
         table.print(context.out());
         context.out().println("  target: every query batch in one forward call, so the ratio"
                 + " stays near 1");
+        Table sweep = new Table("forward batch", "images/s");
+        Map<String, Object> rates = new LinkedHashMap<>();
+        try (BlockClassifier classifier = Models.initialized("small-cnn", Models.MNIST, 10, 42);
+                NDManager data = NDManager.newBaseManager()) {
+            for (int batch : new int[] {64, 256, 1024, 4096}) {
+                NDArray probe = data.randomUniform(0f, 1f, new Shape(batch).addAll(Models.MNIST));
+                Stats rate = context.timing(3).measure(() -> {
+                    try (NDManager step = data.newSubManager()) {
+                        step.tempAttachAll(probe);
+                        classifier.logits(probe);
+                    }
+                }).rate(batch);
+                sweep.row(Integer.toString(batch), String.format("%.0f", rate.median()));
+                rates.put(Integer.toString(batch), rate.toJson());
+            }
+        }
+        sweep.print(context.out());
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("attacks", rows);
+        json.put("forward_images_per_second_by_batch", rates);
         return json;
     }
 
@@ -70,7 +91,7 @@ public final class QueryBenchmark implements Benchmark {
             BlockClassifier classifier, NDManager data, String name, int images,
             AttackOptions options, int forwardBatch) throws Exception {
         NDArray probe = data.randomUniform(0f, 1f, new Shape(forwardBatch).addAll(Models.MNIST));
-        Timing.Result raw = context.timing(3).measure(() -> {
+        Timing.Result raw = context.timing(20).measure(() -> {
             try (NDManager step = data.newSubManager()) {
                 step.tempAttachAll(probe);
                 classifier.logits(probe);

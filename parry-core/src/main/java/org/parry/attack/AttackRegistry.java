@@ -148,9 +148,10 @@ public final class AttackRegistry {
                         .optCandidates(o.getInt("candidates", 10)).optBatch(o.getInt("batch", 16))
                         .optSeed(o.seed()).build());
         register("one-pixel", "one-pixel attack (Su et al. 2019): differential evolution over d"
-                + " pixels on the probabilities, black-box; population 400, 100 generations, F 0.5",
+                + " pixels on the probabilities, black-box; population 400, 100 generations (--steps),"
+                + " F 0.5",
                 o -> new OnePixel(o.getInt("pixels", 1), o.getInt("population", 400),
-                        o.getInt("generations", 100), o.getFloat("f", 0.5f), o.seed()));
+                        o.getInt("generations", o.steps(100)), o.getFloat("f", 0.5f), o.seed()));
         register("fab", "fast adaptive boundary attack (Croce & Hein 2020): minimum-norm, or"
                 + " bounded with --eps; l2 or linf, 100 steps, K-1 gradients per step",
                 o -> Fab.builder(o.norm()).optEpsilon(o.epsilonOr(Float.NaN))

@@ -63,8 +63,18 @@ import org.parry.norm.Norm;
 public record OnePixel(int pixels, int population, int generations, float f, long seed)
         implements Attack {
 
-    /** The most input values per forward pass (4 Mi floats = 16 MB). */
-    private static final int CHUNK_VALUES = 1 << 22;
+    /**
+     * The most input values per forward pass (256 Ki floats = 1 MB: 334 MNIST images, 85 CIFAR
+     * ones). Not the whole population: on CPU a forward pass gets slower per image as the batch
+     * grows past a few hundred images (small-cnn on 28x28, 2 cores: about 1,700 images/s at batch
+     * 64, 830 at 1,024, 725 at 4,096; {@code ./bench query}).
+     */
+    private static final int CHUNK_VALUES = 1 << 18;
+
+    /** Images per forward pass for images of {@code features} values (C·H·W). */
+    public static int queryBatch(long features) {
+        return (int) Math.max(1, CHUNK_VALUES / features);
+    }
 
     public OnePixel {
         Require.atLeast("pixels", pixels, 1);
@@ -349,7 +359,7 @@ public record OnePixel(int pixels, int population, int generations, float f, lon
             int total = rows.length * perRow;
             double[] fitnessOut = new double[total];
             boolean[] adversarialOut = new boolean[total];
-            int chunk = Math.max(1, CHUNK_VALUES / features);
+            int chunk = queryBatch(features);
             for (int from = 0; from < total; from += chunk) {
                 int to = Math.min(total, from + chunk);
                 float[] points = new float[Math.multiplyExact(to - from, features)];
