@@ -175,8 +175,8 @@ public final class BlackBoxTable {
                 AttackRegistry.create("rand-fgsm", new AttackOptions(Norm.LINF, epsilon, null, SEED,
                         Map.of())),
                 AttackRegistry.create("pgd", new AttackOptions(Norm.LINF, epsilon, 10, SEED,
-                        Map.of("loss", "cw", "randomStart", "false", "earlyStop", "false",
-                                "stepSize", Float.toString(epsilon / 10)))));
+                        Map.of("loss", "cw", "confidence", "1000", "randomStart", "false",
+                                "earlyStop", "false", "stepSize", Float.toString(epsilon / 10)))));
         List<BlockClassifier> loaded = new ArrayList<>();
         TransferMatrix matrix;
         try {
@@ -491,7 +491,9 @@ public final class BlackBoxTable {
             (Goodfellow et al.'s mixed loss, predicted labels); A_adv-ens, a small-cnn trained with \
             ensemble adversarial training (FGSM from itself and, in turn, two static models, an MLP \
             and LeNet-5). B, the held-out source, is a madry-cnn that no target's training saw. \
-            I-FGSM and the C&W-loss attack take 10 steps of ε/10 and run all of them \
+            I-FGSM and the C&W-loss attack (the margin max_{j≠y} z_j − z_y, not clamped: κ = \
+            1000; clamped at κ = 0 it stops moving once B is fooled and hardly transfers) take 10 \
+            steps of ε/10 and run all of them \
             (`earlyStop=false`: an example that stops as soon as it crosses B's boundary hardly \
             transfers); RAND+FGSM steps α = ε/2 at random, then ε − α. The lecture's table (MNIST, ε = 0.3, 6 epochs), error %: A \
             clean 0.9, white-box FGSM 71.4, FGSM_B 62.4, I-FGSM_B 79.4, RAND+FGSM_B 58.3, CW_B \

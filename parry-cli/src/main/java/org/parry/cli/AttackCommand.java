@@ -151,9 +151,10 @@ final class AttackCommand implements Callable<Integer> {
                     + AttackRegistry.names() + " (or --universal)");
         }
         TargetMode mode = targetMode(targetMode, targeted);
-        Attack attack = AttackRegistry.create(attackName, new AttackOptions(
-                norm == null ? null : Norm.parse(norm), epsilon, steps, data.seed,
-                PrefixedSettings.parse("attack", attackName, settings)));
+        AttackOptions options = new AttackOptions(norm == null ? null : Norm.parse(norm), epsilon,
+                steps, data.seed, PrefixedSettings.parse("attack", attackName, settings));
+        Attack attack = sources.isEmpty() ? AttackRegistry.create(attackName, options)
+                : AttackRegistry.createForTransfer(attackName, options);
         if (gallerySize < 1) {
             throw new IllegalArgumentException("--gallery must be >= 1, got " + gallerySize);
         }

@@ -72,7 +72,7 @@ final class TransferCommand implements Callable<Integer> {
         for (String name : attackNames) {
             List<String> own = settings.stream().filter(s -> s.startsWith(name + ".")).toList();
             claimed.addAll(own);
-            attacks.add(AttackRegistry.create(name, new AttackOptions(null, epsilon, null,
+            attacks.add(AttackRegistry.createForTransfer(name, new AttackOptions(null, epsilon, null,
                     data.seed, PrefixedSettings.parse("attack", name, own))));
         }
         for (String setting : settings) {
@@ -129,8 +129,9 @@ final class TransferCommand implements Callable<Integer> {
             for (int s = 0; s < models.size(); s++) {
                 System.out.printf(cell, models.get(s));
                 for (int t = 0; t < models.size(); t++) {
-                    System.out.printf(cell, String.format(Locale.ROOT, "%.1f%s",
-                            100 * matrix.errorRate(a, s, t), s == t ? "*" : ""));
+                    double rate = matrix.errorRate(a, s, t);
+                    System.out.printf(cell, Double.isNaN(rate) ? "-"
+                            : String.format(Locale.ROOT, "%.1f%s", 100 * rate, s == t ? "*" : ""));
                 }
                 System.out.println();
             }
@@ -143,12 +144,18 @@ final class TransferCommand implements Callable<Integer> {
         System.out.println();
         System.out.printf(cell, "worst b-box");
         for (TransferMatrix.Worst worst : matrix.worstBlackBox()) {
-            System.out.printf(cell, String.format(Locale.ROOT, "%.1f", 100 * worst.errorRate()));
+            System.out.printf(cell, worst == null ? "-"
+                    : String.format(Locale.ROOT, "%.1f", 100 * worst.errorRate()));
         }
         System.out.println();
         for (TransferMatrix.Worst worst : matrix.worstBlackBox()) {
-            System.out.printf(Locale.ROOT, "worst black-box on %s: %.1f%% (%s from %s)%n",
-                    worst.target(), 100 * worst.errorRate(), worst.attack(), worst.source());
+            if (worst != null) {
+                System.out.printf(Locale.ROOT, "worst black-box on %s: %.1f%% (%s from %s)%n",
+                        worst.target(), 100 * worst.errorRate(), worst.attack(), worst.source());
+            }
+        }
+        if (matrix.worstBlackBox().contains(null)) {
+            System.out.println("(-: a query-only model is a target only; it crafts nothing)");
         }
     }
 }

@@ -133,6 +133,16 @@ class OnnxCommandTest {
                 "one-pixel.generations=3"));
         assertThat(pixel.exitCode()).as(pixel.err()).isZero();
         assertThat(pixel.out()).contains("0 gradients").contains("queries per success");
+        // In a transfer matrix the ONNX model is a target only.
+        Run matrix = CliTest.parry(withData("transfer", "--models", substitute + "," + onnx,
+                "--attack", "fgsm", "--eps", "0.3", "--out", dir.resolve("matrix").toString()));
+        assertThat(matrix.exitCode()).as(matrix.err()).isZero();
+        assertThat(matrix.out()).contains("worst black-box on plain_cnn.onnx")
+                .contains("a query-only model is a target only");
+        JsonNode cells = SavedModel.json().readTree(dir.resolve("matrix").resolve("transfer.json")
+                .toFile()).get("attacks").get(0).get("error_rate_source_by_target");
+        assertThat(cells.get(1).get(0).isNull()).isTrue();
+        assertThat(cells.get(0).get(1).asDouble()).isPositive();
     }
 
     @Test

@@ -59,6 +59,20 @@ public final class AttackOptions {
         this.seed = seed;
     }
 
+    /** Whether the user gave the attack's own setting {@code key}. */
+    public boolean has(String key) {
+        return settings.containsKey(key);
+    }
+
+    /** These options with the setting {@code key} = {@code value} added (or replaced). */
+    public AttackOptions with(String key, String value) {
+        Map<String, String> more = new LinkedHashMap<>(settings);
+        more.put(key, value);
+        AttackOptions copy = new AttackOptions(norm, epsilon, steps, seed, more);
+        copy.attack = attack;
+        return copy;
+    }
+
     private static final String STEPS = "steps";
     private static final String EPSILON = "epsilon";
 

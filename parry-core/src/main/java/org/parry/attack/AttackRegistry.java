@@ -190,6 +190,23 @@ public final class AttackRegistry {
      * @throws IllegalArgumentException for an unknown name, a setting the attack does not have, or
      *     an ε, a number of steps or a norm that the attack would ignore
      */
+    /**
+     * The attack {@code name} as a transfer attack crafts with it: like {@link #create}, except
+     * that an iterative attack that stops per sample at its first success (PGD, BIM) runs its
+     * whole budget ({@code earlyStop=false}) unless the user set {@code earlyStop}. An example
+     * that only just crosses the source's boundary seldom fools another model (measured in
+     * {@code docs/black-box.md}).
+     */
+    public static Attack createForTransfer(String name, AttackOptions options) {
+        Attack attack = create(name, options);
+        if (attack.settings().containsKey(EARLY_STOP) && !options.has(EARLY_STOP)) {
+            return create(name, options.with(EARLY_STOP, "false"));
+        }
+        return attack;
+    }
+
+    private static final String EARLY_STOP = "earlyStop";
+
     public static Attack create(String name, AttackOptions options) {
         Entry entry = entry(name);
         options.attackName(name);

@@ -27,13 +27,15 @@ import org.parry.model.InputCheck;
  * attack). The diagonal s = t is the white-box error. Per target the "worst black-box" is the
  * largest error over every source other than the target and every attack. Each (attack, source)
  * pair is crafted once per batch and judged on all targets ({@link TransferAttack#judge}).
+ * A query-only model (an ONNX file, a {@link org.parry.model.NoGradientClassifier}) is a target
+ * only: its row of every attack is NaN, and it is never anybody's worst source.
  *
  * @param models the models' names, indexing sources and targets
  * @param attacks the attacks' names
  * @param attackSettings each attack's settings
  * @param n the number of samples
  * @param cleanError per target, its error on the clean samples
- * @param errorRate errorRate[attack][source][target]
+ * @param errorRate errorRate[attack][source][target], NaN for a source without gradients
  * @param gradients per attack and source, the gradients crafting took
  */
 public record TransferMatrix(List<String> models, List<String> attacks,
@@ -89,6 +91,11 @@ public record TransferMatrix(List<String> models, List<String> attacks,
                     "model");
             InputCheck.requireCompatible(model.classifier(), data);
         }
+        if (models.stream().noneMatch(model -> model.classifier().hasGradients())) {
+            throw new IllegalArgumentException("no model of the transfer matrix has gradients, so"
+                    + " none can be a source; add a differentiable model (a Parry model, a"
+                    + " TorchScript file, or a substitute from 'parry substitute')");
+        }
         int m = models.size();
         long[] cleanErrors = new long[m];
         long[][][] errors = new long[attacks.size()][m][m];
@@ -105,6 +112,9 @@ public record TransferMatrix(List<String> models, List<String> attacks,
                     }
                     for (int a = 0; a < attacks.size(); a++) {
                         for (int s = 0; s < m; s++) {
+                            if (!models.get(s).classifier().hasGradients()) {
+                                continue;
+                            }
                             long start = System.nanoTime();
                             AttackResult crafted = attacks.get(a).run(models.get(s).classifier(),
                                     batch.x(), criterion);
@@ -128,8 +138,9 @@ public record TransferMatrix(List<String> models, List<String> attacks,
         }
         for (int a = 0; a < attacks.size(); a++) {
             for (int s = 0; s < m; s++) {
+                boolean source = models.get(s).classifier().hasGradients();
                 for (int t = 0; t < m; t++) {
-                    errorRate[a][s][t] = (double) errors[a][s][t] / n;
+                    errorRate[a][s][t] = source ? (double) errors[a][s][t] / n : Double.NaN;
                 }
             }
         }
@@ -151,14 +162,18 @@ public record TransferMatrix(List<String> models, List<String> attacks,
         return errorRate[attack][source][target];
     }
 
-    /** Per target, the largest error over sources other than itself and over attacks. */
+    /**
+     * Per target, the largest error over sources other than itself and over attacks; null for a
+     * target no other model can attack (every other model is query-only).
+     */
     public List<Worst> worstBlackBox() {
         List<Worst> worst = new ArrayList<>();
         for (int t = 0; t < models.size(); t++) {
             Worst best = null;
             for (int a = 0; a < attacks.size(); a++) {
                 for (int s = 0; s < models.size(); s++) {
-                    if (s != t && (best == null || errorRate[a][s][t] > best.errorRate())) {
+                    if (s != t && !Double.isNaN(errorRate[a][s][t])
+                            && (best == null || errorRate[a][s][t] > best.errorRate())) {
                         best = new Worst(models.get(t), errorRate[a][s][t], models.get(s),
                                 attacks.get(a));
                     }

@@ -151,6 +151,9 @@ final class Charts {
         List<Number[]> cells = new ArrayList<>();
         for (int a = 0; a < matrix.attacks().size(); a++) {
             for (int s = 0; s < targets.size(); s++) {
+                if (Double.isNaN(matrix.errorRate(a, s, 0))) {
+                    continue; // a query-only model crafts nothing
+                }
                 int row = rows.size();
                 rows.add(matrix.attacks().get(a) + " from " + targets.get(s));
                 for (int t = 0; t < targets.size(); t++) {

@@ -13,7 +13,8 @@ import org.parry.model.SavedModel;
 /**
  * Writes a {@link TransferMatrix}, each file atomically: {@value #JSON} (models, attacks and
  * their settings, the clean and adversarial error rates of every attack, source and target, and
- * the worst black-box attack per target) and {@value #HEATMAP} (the error rates as a heat map).
+ * the worst black-box attack per target; null where a query-only model would have been the
+ * source) and {@value #HEATMAP} (the error rates as a heat map).
  */
 public final class TransferFiles {
 
@@ -42,7 +43,12 @@ public final class TransferFiles {
             Map<String, Object> attack = new LinkedHashMap<>();
             attack.put("name", matrix.attacks().get(a));
             attack.put("settings", matrix.attackSettings().get(a));
-            attack.put("error_rate_source_by_target", matrix.errorRate()[a]);
+            List<List<Double>> bySource = new ArrayList<>();
+            for (double[] row : matrix.errorRate()[a]) {
+                bySource.add(java.util.Arrays.stream(row)
+                        .mapToObj(rate -> Double.isNaN(rate) ? null : rate).toList());
+            }
+            attack.put("error_rate_source_by_target", bySource);
             attack.put("gradients_by_source", matrix.gradients()[a]);
             attacks.add(attack);
         }

@@ -19,7 +19,7 @@ import org.parry.testing.TestModels;
 /**
  * Every registered attack runs on a defended model without knowing it is defended: behind median
  * smoothing (autograd) and JPEG compression (BPDA), each returns feasible points, judged on the
- * defended model itself, and breaks some samples.
+ * defended model itself, and breaks some samples, except one-pixel, which the median filter stops.
  */
 class DefendedModelAttackTest {
 
@@ -35,8 +35,13 @@ class DefendedModelAttackTest {
                         .add(new MedianSmoothing(2)).add(new JpegCompression(90), GradientMode.BPDA)
                         .build()) {
             Batch batch = TestModels.syntheticTest().batch(manager, 0, 16);
-            AttackResult result = c.create(c.epsilon())
-                    .run(defended, batch.x(), new Misclassification(batch.y()));
+            // a universal perturbation needs more than one pass over 16 images to find the
+            // shared direction through the filters
+            Attack attack = c.name().equals("uap")
+                    ? UniversalPerturbation.builder(Norm.LINF, c.epsilon()).optPasses(5)
+                            .optCandidates(3).build()
+                    : c.create(c.epsilon());
+            AttackResult result = attack.run(defended, batch.x(), new Misclassification(batch.y()));
             NDArray adversarial = result.adversarial(manager);
             assertThat(adversarial.min().getFloat()).isGreaterThanOrEqualTo(0f);
             assertThat(adversarial.max().getFloat()).isLessThanOrEqualTo(1f);
@@ -49,8 +54,14 @@ class DefendedModelAttackTest {
                     .toType(DataType.INT32, false).toIntArray();
             assertThat(result.predictions()).as("judged on the defended model")
                     .containsExactly(predictions);
-            assertThat(result.successes()).as("%s breaks some samples of the defended model", c)
-                    .isPositive();
+            if (c.name().equals("one-pixel")) {
+                // A 2x2 median filter discards an isolated changed pixel, so one pixel cannot
+                // break this model: the defense works as designed against this attack.
+                assertThat(result.successes()).as("one-pixel against median smoothing").isZero();
+            } else {
+                assertThat(result.successes()).as("%s breaks some samples of the defended model",
+                        c).isPositive();
+            }
         }
     }
 }

@@ -51,4 +51,18 @@ class EarlyStopTest {
             }
         }
     }
+
+    @Test
+    void transferAttacksRunTheWholeBudgetUnlessTold() {
+        AttackOptions plain = new AttackOptions(Norm.LINF, 0.1f, 10, 0, Map.of());
+        assertThat(AttackRegistry.createForTransfer("bim", plain).settings())
+                .containsEntry("earlyStop", false);
+        assertThat(AttackRegistry.createForTransfer("pgd", plain).settings())
+                .containsEntry("earlyStop", false);
+        assertThat(AttackRegistry.createForTransfer("pgd", new AttackOptions(Norm.LINF, 0.1f, 10,
+                0, Map.of("earlyStop", "true"))).settings()).containsEntry("earlyStop", true);
+        assertThat(AttackRegistry.createForTransfer("fgsm", new AttackOptions(Norm.LINF, 0.1f,
+                null, 0, Map.of())).settings()).doesNotContainKey("earlyStop");
+        assertThat(AttackRegistry.create("bim", plain).settings()).containsEntry("earlyStop", true);
+    }
 }

@@ -15,6 +15,7 @@ import org.parry.attack.TransferAttack;
 import org.parry.criterion.Misclassification;
 import org.parry.data.Batch;
 import org.parry.data.ImageDataset;
+import org.parry.model.Classifier;
 import org.parry.model.NoGradientClassifier;
 import org.parry.testing.SyntheticModels;
 import org.parry.testing.TestModels;
@@ -82,6 +83,32 @@ class TransferMatrixTest {
         for (double clean : matrix.cleanError()) {
             assertThat(clean).isLessThan(0.1);
         }
+    }
+
+    /** A query-only model is a target only: its rows are NaN and it is nobody's worst source. */
+    @Test
+    void aQueryOnlyModelIsATargetOnly() {
+        ImageDataset data = TestModels.syntheticTest().first(N);
+        Classifier mlp = SyntheticModels.trained("mlp", 32, 13);
+        List<TransferMatrix.Model> models = List.of(
+                new TransferMatrix.Model("cnn", TestModels.syntheticCnn()),
+                new TransferMatrix.Model("mlp-api", NoGradientClassifier.of("mlp-api",
+                        mlp.inputShape(), mlp.numClasses(), mlp::logits)));
+        TransferMatrix matrix = TransferMatrix.measure(models, List.of(Fgsm.of(0.2f)), data, BATCH,
+                n -> {});
+        TransferMatrix full = TransferMatrix.measure(models(), List.of(Fgsm.of(0.2f)), data, BATCH,
+                n -> {});
+        assertThat(matrix.errorRate(0, 1, 0)).isNaN();
+        assertThat(matrix.errorRate(0, 1, 1)).isNaN();
+        assertThat(matrix.errorRate(0, 0, 1)).as("cnn -> the query-only mlp, as with gradients")
+                .isEqualTo(full.errorRate(0, 0, 1));
+        assertThat(matrix.gradients()[0][1]).isZero();
+        assertThat(matrix.worstBlackBox().get(0)).as("nothing else can attack the cnn").isNull();
+        assertThat(matrix.worstBlackBox().get(1).source()).isEqualTo("cnn");
+        TransferMatrix.Model api = models.get(1);
+        assertThatThrownBy(() -> TransferMatrix.measure(List.of(api, new TransferMatrix.Model(
+                "api-2", api.classifier())), List.of(Fgsm.of(0.1f)), data, BATCH, n -> {}))
+                .hasMessageContaining("no model of the transfer matrix has gradients");
     }
 
     @Test
