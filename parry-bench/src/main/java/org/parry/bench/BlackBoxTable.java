@@ -94,25 +94,12 @@ public final class BlackBoxTable {
 
     public static void main(String[] args) throws Exception {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        Path work = Path.of("runs", "black-box");
-        Path out = Path.of("docs", "black-box.md");
-        Path mnist = null;
-        int points = 500;
-        boolean quick = false;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--work" -> work = Path.of(args[++i]);
-                case "--out" -> out = Path.of(args[++i]);
-                case "--mnist" -> mnist = Path.of(args[++i]);
-                case "--points" -> points = Integer.parseInt(args[++i]);
-                case "--quick" -> quick = true;
-                default -> {
-                    System.err.println("usage: black-box-table [--work DIR] [--out FILE]"
-                            + " [--mnist DIR] [--points N] [--quick]");
-                    System.exit(2);
-                }
-            }
-        }
+        TableArguments arguments = TableArguments.parse(args, "black-box-table", "black-box");
+        Path work = arguments.work();
+        Path out = arguments.out();
+        Path mnist = arguments.mnist();
+        int points = arguments.points();
+        boolean quick = arguments.quick();
         List<Setup> setups = new ArrayList<>();
         if (mnist != null) {
             setups.add(new Setup("mnist", mnist, 0.3f, quick ? 1 : 6, true));

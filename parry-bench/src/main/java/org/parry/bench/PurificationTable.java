@@ -82,25 +82,12 @@ public final class PurificationTable {
 
     public static void main(String[] args) throws Exception {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        Path work = Path.of("runs", "purification");
-        Path out = Path.of("docs", "purification.md");
-        Path mnist = null;
-        int points = 500;
-        boolean quick = false;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--work" -> work = Path.of(args[++i]);
-                case "--out" -> out = Path.of(args[++i]);
-                case "--mnist" -> mnist = Path.of(args[++i]);
-                case "--points" -> points = Integer.parseInt(args[++i]);
-                case "--quick" -> quick = true;
-                default -> {
-                    System.err.println("usage: purification-table [--work DIR] [--out FILE]"
-                            + " [--mnist DIR] [--points N] [--quick]");
-                    System.exit(2);
-                }
-            }
-        }
+        TableArguments arguments = TableArguments.parse(args, "purification-table", "purification");
+        Path work = arguments.work();
+        Path out = arguments.out();
+        Path mnist = arguments.mnist();
+        int points = arguments.points();
+        boolean quick = arguments.quick();
         List<Setup> setups = new ArrayList<>();
         setups.add(new Setup("fashion-mnist", null, 0.1f, List.of("bit-depth:bits=3",
                 "median:size=2", "jpeg:quality=75", "resize-pad", "noise:sigma=0.1")));
