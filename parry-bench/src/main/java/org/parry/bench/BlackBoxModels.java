@@ -47,15 +47,20 @@ final class BlackBoxModels {
         this.log = log;
     }
 
-    /** The model {@code id}, trained first if the work directory holds none; the caller closes it. */
-    BlockClassifier load(String id) throws IOException {
+    /** Trains the model {@code id} unless the work directory holds it. */
+    void prepare(String id) throws IOException {
         Path directory = directory(id);
         if (!SavedModel.isSavedModel(directory)) {
             TrainingRecipe recipe = recipe(id);
             log.println(dataset + ": training " + id + ": " + recipe.describe() + "...");
             recipe.train(directory, dataDirectory);
         }
-        return SavedModel.load(directory);
+    }
+
+    /** The model {@code id}, trained first if the work directory holds none; the caller closes it. */
+    BlockClassifier load(String id) throws IOException {
+        prepare(id);
+        return SavedModel.load(directory(id));
     }
 
     /** Where the model {@code id} is kept. */

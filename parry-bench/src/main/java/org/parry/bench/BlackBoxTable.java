@@ -95,17 +95,14 @@ public final class BlackBoxTable {
     public static void main(String[] args) throws Exception {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         TableArguments arguments = TableArguments.parse(args, "black-box-table", "black-box");
-        Path work = arguments.work();
-        Path out = arguments.out();
-        Path mnist = arguments.mnist();
-        int points = arguments.points();
         boolean quick = arguments.quick();
         List<Setup> setups = new ArrayList<>();
-        if (mnist != null) {
-            setups.add(new Setup("mnist", mnist, 0.3f, quick ? 1 : 6, true));
+        if (arguments.mnist() != null) {
+            setups.add(new Setup("mnist", arguments.mnist(), 0.3f, quick ? 1 : 6, true));
         }
         setups.add(new Setup("fashion-mnist", null, 0.1f, quick ? 1 : 3, false));
-        new BlackBoxTable(quick ? work.resolve("quick") : work, out, quick ? 50 : points, setups,
+        new BlackBoxTable(quick ? arguments.work().resolve("quick") : arguments.work(),
+                arguments.out(), quick ? 50 : arguments.points(), setups,
                 System.err).run();
     }
 
@@ -115,9 +112,7 @@ public final class BlackBoxTable {
             BlackBoxModels models = new BlackBoxModels(work, setup.dataset(), setup.dataDirectory(),
                     setup.epsilon(), setup.epochs(), log);
             for (String id : setup.models()) {
-                try (BlockClassifier model = models.load(id)) {
-                    log.println(setup.dataset() + ": " + id + " ready (" + model.name() + ")");
-                }
+                models.prepare(id);
             }
             ImageDataset test = DataSets.load(setup.dataset(), setup.dataDirectory(), Split.TEST)
                     .first(points);

@@ -83,19 +83,16 @@ public final class PurificationTable {
     public static void main(String[] args) throws Exception {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         TableArguments arguments = TableArguments.parse(args, "purification-table", "purification");
-        Path work = arguments.work();
-        Path out = arguments.out();
-        Path mnist = arguments.mnist();
-        int points = arguments.points();
         boolean quick = arguments.quick();
         List<Setup> setups = new ArrayList<>();
         setups.add(new Setup("fashion-mnist", null, 0.1f, List.of("bit-depth:bits=3",
                 "median:size=2", "jpeg:quality=75", "resize-pad", "noise:sigma=0.1")));
-        if (mnist != null) {
-            setups.add(new Setup("mnist", mnist, 0.3f, List.of("bit-depth:bits=1",
+        if (arguments.mnist() != null) {
+            setups.add(new Setup("mnist", arguments.mnist(), 0.3f, List.of("bit-depth:bits=1",
                     "median:size=2", "jpeg:quality=75", "resize-pad", "noise:sigma=0.1")));
         }
-        new PurificationTable(quick ? work.resolve("quick") : work, out, quick ? 100 : points,
+        new PurificationTable(quick ? arguments.work().resolve("quick") : arguments.work(),
+                arguments.out(), quick ? 100 : arguments.points(),
                 quick ? 1 : 3, setups, System.err).run();
     }
 

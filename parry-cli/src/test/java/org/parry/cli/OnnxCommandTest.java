@@ -145,6 +145,31 @@ class OnnxCommandTest {
         assertThat(cells.get(0).get(1).asDouble()).isPositive();
     }
 
+    /**
+     * FGSM transferred from the TorchScript twin to the ONNX model is the white-box attack on the
+     * TorchScript file: the two compute the same function.
+     */
+    @Test
+    void transferFromTheTorchScriptTwinIsTheWhiteBoxAttack(@TempDir Path dir) throws IOException {
+        Path twin = data.resolve("plain_cnn.pt");
+        Path transferJson = dir.resolve("transfer.json");
+        Run transfer = CliTest.parry(withData("attack", "--model", onnx.toString(), "--attack",
+                "fgsm", "--eps", "0.1", "--source", twin.toString(), "--json",
+                transferJson.toString()));
+        assertThat(transfer.exitCode()).as(transfer.err()).isZero();
+        Path whiteBoxJson = dir.resolve("white-box.json");
+        Run whiteBox = CliTest.parry(withData("attack", "--model", twin.toString(), "--attack",
+                "fgsm", "--eps", "0.1", "--json", whiteBoxJson.toString()));
+        assertThat(whiteBox.exitCode()).as(whiteBox.err()).isZero();
+        JsonNode moved = SavedModel.json().readTree(transferJson.toFile());
+        JsonNode direct = SavedModel.json().readTree(whiteBoxJson.toFile());
+        assertThat(moved.get("successes").asInt()).isEqualTo(direct.get("successes").asInt())
+                .isPositive();
+        assertClearError(CliTest.parry(withData("attack", "--model", onnx.toString(), "--attack",
+                "fgsm", "--eps", "0.1", "--source", dir.resolve("missing.pt").toString())),
+                "missing.pt");
+    }
+
     @Test
     void whiteBoxAttackFailsWithTheFix() {
         for (String attack : List.of("pgd", "fgsm", "deepfool")) {
