@@ -18,6 +18,7 @@ import org.parry.model.ModelCard;
 import org.parry.defense.DefenseOptions;
 import org.parry.defense.DefenseRegistry;
 import org.parry.model.zoo.ArchitectureOptions;
+import org.parry.model.zoo.CifsProbe;
 import org.parry.model.zoo.ModelZoo;
 import org.parry.model.zoo.Nonlinearity;
 import org.parry.train.Checkpoint;
@@ -41,7 +42,7 @@ final class TrainCommand implements Callable<Integer> {
     DataOptions data;
 
     @Option(names = "--arch", defaultValue = "small-cnn",
-            description = "Architecture: linear, mlp, small-cnn, madry-cnn, lenet5, preact-resnet18 (default: ${DEFAULT-VALUE}).")
+            description = "Architecture: linear, mlp, small-cnn, madry-cnn, lenet5, preact-resnet18, cnn3 (default: ${DEFAULT-VALUE}).")
     String architecture;
 
     @Option(names = "--width", defaultValue = "0", description = "Base width of the architecture (0 = its default).")
@@ -54,6 +55,20 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--first-stride", defaultValue = "1",
             description = "Stride of the first convolution (default: ${DEFAULT-VALUE}).")
     int firstStride;
+
+    @Option(names = "--block", defaultValue = "none",
+            description = "Robust block: none or cifs (a CIFS block after the last convolutional"
+                    + " stage, trained and attacked on the joint loss; needs --arch cnn3)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String block;
+
+    @Option(names = "--cifs-probe", defaultValue = "linear",
+            description = "The CIFS block's probe: linear or nonlinear (default: ${DEFAULT-VALUE}).")
+    String cifsProbe;
+
+    @Option(names = "--cifs-beta", defaultValue = "2",
+            description = "Weight of the CIFS probes in the joint loss (default: ${DEFAULT-VALUE}).")
+    float cifsBeta;
 
     @Option(names = "--defense", defaultValue = "standard",
             description = "Training objective: standard, fgsm-mixed, pgd-at, fgsm-rs, fat, trades,"
@@ -172,6 +187,12 @@ final class TrainCommand implements Callable<Integer> {
                 .build();
         ArchitectureOptions options = new ArchitectureOptions(width,
                 Nonlinearity.parse(activation), firstStride);
+        options = switch (block.trim().toLowerCase(Locale.ROOT)) {
+            case "none" -> options;
+            case "cifs" -> options.withCifs(CifsProbe.parse(cifsProbe), cifsBeta);
+            default -> throw new IllegalArgumentException("unknown --block '" + block
+                    + "'; choose none or cifs");
+        };
         ImageDataset train = data.load(Split.TRAIN);
         ImageDataset test = DataSets.load(data.dataset, data.dataDir, Split.TEST);
         Map<String, String> named = PrefixedSettings.parse("defense", defense, defenseSettings);

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import java.util.function.UnaryOperator;
+import java.util.function.Function;
 import org.parry.engine.Backward;
 import org.parry.loss.LogitLoss;
 
@@ -80,8 +80,29 @@ public abstract class DifferentiableClassifier implements Classifier {
     public final LossGradient lossGradient(NDArray x, NDArray labels, LogitLoss loss) {
         InputCheck.requireBatch(this, x);
         InputCheck.requireLabels(this, x, labels);
-        return gradient(this, x, labels, loss, leaf -> forward(leaf, true));
+        return gradient(this, x, labels, leaf -> score(leaf, labels, loss));
     }
+
+    /**
+     * Runs the network for a gradient and scores the pass: the logits and the per-sample loss the
+     * gradient differentiates. That loss is the attack's loss of the logits; a model with
+     * auxiliary heads overrides this to add theirs (CIFS's joint loss, see {@link BlockClassifier}).
+     *
+     * @param x the leaf, recorded for the backward pass
+     */
+    protected Scored score(NDArray x, NDArray labels, LogitLoss loss) {
+        NDArray logits = forward(x, true);
+        InputCheck.requireFiniteLogits(this, logits.stopGradient());
+        return new Scored(logits, loss.perSample(logits, labels));
+    }
+
+    /**
+     * A scored forward pass.
+     *
+     * @param logits [N, K] logits, in the graph
+     * @param loss [N] per-sample loss, in the graph
+     */
+    protected record Scored(NDArray logits, NDArray loss) {}
 
     /**
      * The pass every differentiable model shares: logits, per-sample loss and the gradient of the
@@ -89,25 +110,22 @@ public abstract class DifferentiableClassifier implements Classifier {
      * reused one) inside its own gradient collector, the results attached to {@code x}'s manager.
      *
      * @param model the model, for messages
-     * @param graphForward logits for the leaf, recorded for the backward pass
+     * @param scoring the scored forward pass of the leaf, recorded for the backward pass
      */
-    static LossGradient gradient(Classifier model, NDArray x, NDArray labels, LogitLoss loss,
-            UnaryOperator<NDArray> graphForward) {
+    static LossGradient gradient(Classifier model, NDArray x, NDArray labels,
+            Function<NDArray, Scored> scoring) {
         NDManager caller = x.getManager();
         try (NDManager scope = caller.newSubManager()) {
             scope.tempAttachAll(x, labels);
             NDArray leaf = x.duplicate();
             leaf.setRequiresGradient(true);
-            NDArray logits;
-            NDArray perSample;
+            Scored scored;
             try (GradientCollector collector = Backward.collector()) {
-                logits = graphForward.apply(leaf);
-                InputCheck.requireFiniteLogits(model, logits.stopGradient());
-                perSample = loss.perSample(logits, labels);
-                backward(model, collector, perSample.sum());
+                scored = scoring.apply(leaf);
+                backward(model, collector, scored.loss().sum());
             }
-            LossGradient result = new LossGradient(
-                    logits.stopGradient(), perSample.stopGradient(), leaf.getGradient().duplicate());
+            LossGradient result = new LossGradient(scored.logits().stopGradient(),
+                    scored.loss().stopGradient(), leaf.getGradient().duplicate());
             result.logits().attach(caller);
             result.loss().attach(caller);
             result.gradient().attach(caller);

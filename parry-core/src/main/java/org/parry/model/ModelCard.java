@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import org.parry.model.zoo.ArchitectureOptions;
+import org.parry.model.zoo.CifsProbe;
 import org.parry.model.zoo.Nonlinearity;
 
 /**
@@ -31,6 +32,8 @@ import org.parry.model.zoo.Nonlinearity;
  * @param seed the training seed
  * @param parryVersion the Parry version that wrote the file
  * @param createdAt ISO-8601 time of writing
+ * @param cifs the probe of the architecture's CIFS block ({@code none} when absent)
+ * @param cifsBeta the CIFS probes' weight in the joint loss (the default 2 when absent)
  */
 public record ModelCard(
         int format,
@@ -47,7 +50,9 @@ public record ModelCard(
         Map<String, Double> metrics,
         long seed,
         String parryVersion,
-        String createdAt) {
+        String createdAt,
+        String cifs,
+        float cifsBeta) {
 
     /** The layout version this Parry writes and reads. */
     public static final int FORMAT = 1;
@@ -57,6 +62,8 @@ public record ModelCard(
         Objects.requireNonNull(normalization, "normalization");
         activation = activation == null ? Nonlinearity.RELU.id() : Nonlinearity.parse(activation).id();
         firstStride = firstStride == 0 ? 1 : firstStride;
+        cifs = cifs == null ? CifsProbe.NONE.id() : CifsProbe.parse(cifs).id();
+        cifsBeta = cifsBeta == 0f ? ArchitectureOptions.DEFAULT_CIFS_BETA : cifsBeta;
         if (inputShape == null || inputShape.length != 3) {
             throw new IllegalArgumentException("inputShape must be (C, H, W)");
         }
@@ -70,9 +77,29 @@ public record ModelCard(
         metrics = metrics == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(metrics));
     }
 
-    /** How the architecture is built: width, activation, first-layer stride. */
+    /** A card for an architecture without robust blocks. */
+    public ModelCard(int format, String architecture, int width, String activation,
+            int firstStride, int[] inputShape, List<String> classNames,
+            Normalization normalization, String dataset, String datasetSha256,
+            Map<String, Object> training, Map<String, Double> metrics, long seed,
+            String parryVersion, String createdAt) {
+        this(format, architecture, width, activation, firstStride, inputShape, classNames,
+                normalization, dataset, datasetSha256, training, metrics, seed, parryVersion,
+                createdAt, null, 0f);
+    }
+
+    /** A card for a network built with these options (width, activation, robust blocks). */
+    public ModelCard withOptions(ArchitectureOptions options) {
+        return new ModelCard(format, architecture, options.width(), options.activation().id(),
+                options.firstStride(), inputShape, classNames, normalization, dataset,
+                datasetSha256, training, metrics, seed, parryVersion, createdAt,
+                options.cifs().id(), options.cifsBeta());
+    }
+
+    /** How the architecture is built: width, activation, first-layer stride, robust blocks. */
     public ArchitectureOptions options() {
-        return new ArchitectureOptions(width, Nonlinearity.parse(activation), firstStride);
+        return new ArchitectureOptions(width, Nonlinearity.parse(activation), firstStride)
+                .withCifs(CifsProbe.parse(cifs), cifsBeta);
     }
 
     /** The input shape as a DJL shape. */
@@ -91,7 +118,7 @@ public record ModelCard(
         merged.putAll(more);
         return new ModelCard(format, architecture, width, activation, firstStride, inputShape,
                 classNames, normalization, dataset, datasetSha256, training, merged, seed,
-                parryVersion, createdAt);
+                parryVersion, createdAt, cifs, cifsBeta);
     }
 
     /** A copy with one more entry in the training section (e.g. the per-epoch history). */
@@ -100,6 +127,6 @@ public record ModelCard(
         more.put(key, value);
         return new ModelCard(format, architecture, width, activation, firstStride, inputShape,
                 classNames, normalization, dataset, datasetSha256, more, metrics, seed,
-                parryVersion, createdAt);
+                parryVersion, createdAt, cifs, cifsBeta);
     }
 }

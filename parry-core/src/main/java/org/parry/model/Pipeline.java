@@ -231,13 +231,13 @@ public final class Pipeline implements Classifier {
                 values[i] = h;
             }
             DifferentiableClassifier net = (DifferentiableClassifier) network;
-            LossGradient result = DifferentiableClassifier.gradient(this, x, labels, loss, leaf -> {
+            LossGradient result = DifferentiableClassifier.gradient(this, x, labels, leaf -> {
                 NDArray u = leaf;
                 for (int i = 0; i < steps.size(); i++) {
                     u = steps.get(i).spliced() ? splice(steps.get(i), u, values[i])
                             : apply(i, u, seeds[i]);
                 }
-                return net.forward(u, true);
+                return net.score(u, labels, loss);
             });
             result.logits().attach(caller);
             result.loss().attach(caller);

@@ -31,6 +31,7 @@ import org.parry.loss.CrossEntropyLoss;
 import org.parry.data.ImageDataset;
 import org.parry.io.AtomicFiles;
 import org.parry.model.BlockClassifier;
+import org.parry.model.zoo.SideOutputs;
 import org.parry.model.SavedModel;
 import org.parry.train.TrainingObjective.StepLoss;
 
@@ -297,9 +298,12 @@ public final class Trainer {
         PreparedBatch prepared = objective.prepare(model, batch);
         block.freezeParameters(false, TRAINABLE);
         StepLoss loss;
+        NDArray total;
         try (GradientCollector collector = Backward.collector()) {
-            loss = objective.loss(network(block, store, trainable), prepared);
-            Backward.run(collector, loss.loss(), oneDnnVerified);
+            AuxiliaryLosses auxiliary = new AuxiliaryLosses(prepared.y());
+            loss = objective.loss(network(block, store, trainable, auxiliary), prepared);
+            total = auxiliary.total(loss.loss());
+            Backward.run(collector, total, oneDnnVerified);
         }
         List<NDArray> weights = new ArrayList<>(trainable.size());
         for (Parameter parameter : trainable) {
@@ -311,7 +315,7 @@ public final class Trainer {
             gradients.add(weight.getGradient());
         }
         block.freezeParameters(true);
-        float lossValue = loss.loss().getFloat();
+        float lossValue = total.getFloat();
         if (!Float.isFinite(lossValue)) {
             throw new IllegalStateException("training diverged: the loss is " + lossValue
                     + " at learning rate " + rate + "; lower the learning rate");
@@ -326,11 +330,15 @@ public final class Trainer {
     }
 
     private static TrainingNetwork network(Block block, ParameterStore store,
-            List<Parameter> trainable) {
+            List<Parameter> trainable, AuxiliaryLosses auxiliary) {
         return new TrainingNetwork() {
             @Override
             public NDArray logits(NDArray x) {
-                return block.forward(store, new NDList(x), true).singletonOrThrow();
+                try (SideOutputs side = auxiliary.open(x)) {
+                    NDArray logits = block.forward(store, new NDList(x), true).singletonOrThrow();
+                    auxiliary.collect(side);
+                    return logits;
+                }
             }
 
             @Override

@@ -143,6 +143,7 @@ public record TrainingJob(String architecture, ArchitectureOptions options, Imag
                 options.activation().id(), options.firstStride(),
                 new int[] {(int) shape.get(0), (int) shape.get(1), (int) shape.get(2)},
                 train.classNames(), Normalization.of(train), train.name(), train.sha256(),
-                training, Map.of(), settings.seed(), Versions.parry(), Instant.now().toString());
+                training, Map.of(), settings.seed(), Versions.parry(), Instant.now().toString())
+                .withOptions(options);
     }
 }

@@ -2,6 +2,7 @@ package org.parry.model.zoo;
 
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import java.util.Set;
 
 /**
  * A network architecture of the model zoo: builds an uninitialized DJL block that maps
@@ -22,6 +23,14 @@ public interface Architecture {
     /** Whether the architecture has a first convolution whose stride can change. */
     default boolean hasConvolutions() {
         return true;
+    }
+
+    /**
+     * The robust blocks this architecture can host: {@code cifs}, {@code sparta}, {@code denoise}
+     * (none by default). {@link ModelZoo#build} refuses options asking for another.
+     */
+    default Set<String> hosts() {
+        return Set.of();
     }
 
     /**

@@ -1,30 +1,49 @@
 package org.parry.model.zoo;
 
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * How to build an architecture: its base width, its activation function and the stride of its
- * first convolution. A larger first stride is one of the "bag of tricks" against catastrophic
- * overfitting (Li et al., arXiv 2209.02684, 2022); architectures without convolutions accept only
- * stride 1.
+ * How to build an architecture: its base width, its activation function, the stride of its first
+ * convolution, and the robust blocks it hosts. A larger first stride is one of the "bag of tricks"
+ * against catastrophic overfitting (Li et al., arXiv 2209.02684, 2022); architectures without
+ * convolutions accept only stride 1. Robust blocks go where the architecture says (see {@link
+ * Architecture#hosts}).
  *
  * @param width the base width (0 = the architecture's default)
  * @param activation the nonlinearity after every hidden layer
  * @param firstStride stride of the first convolution, >= 1
+ * @param cifs the probe of a CIFS block after the last convolutional stage ({@link CifsBlock}),
+ *     or {@link CifsProbe#NONE}
+ * @param cifsBeta the CIFS probes' weight β in the joint loss ({@link JointLoss}), > 0
  */
-public record ArchitectureOptions(int width, Nonlinearity activation, int firstStride) {
+public record ArchitectureOptions(int width, Nonlinearity activation, int firstStride,
+        CifsProbe cifs, float cifsBeta) {
 
-    /** The architecture's default width, ReLU, stride 1. */
+    /** CIFS's default β: the classifier and the probes weigh 1 : 1 in the joint loss. */
+    public static final float DEFAULT_CIFS_BETA = 2f;
+
+    /** The architecture's default width, ReLU, stride 1, no robust block. */
     public static final ArchitectureOptions DEFAULT = new ArchitectureOptions(0, Nonlinearity.RELU, 1);
 
     public ArchitectureOptions {
         Objects.requireNonNull(activation, "activation");
+        Objects.requireNonNull(cifs, "cifs");
         if (width < 0) {
             throw new IllegalArgumentException("width must be >= 0 (0 = default), got " + width);
         }
         if (firstStride < 1 || firstStride > 4) {
             throw new IllegalArgumentException("first-layer stride must be in 1..4, got " + firstStride);
         }
+        if (!(cifsBeta > 0f) || !Float.isFinite(cifsBeta)) {
+            throw new IllegalArgumentException("the CIFS weight beta must be > 0, got " + cifsBeta);
+        }
+    }
+
+    /** No robust block. */
+    public ArchitectureOptions(int width, Nonlinearity activation, int firstStride) {
+        this(width, activation, firstStride, CifsProbe.NONE, DEFAULT_CIFS_BETA);
     }
 
     /** ReLU and stride 1 with this width. */
@@ -32,10 +51,25 @@ public record ArchitectureOptions(int width, Nonlinearity activation, int firstS
         return new ArchitectureOptions(width, Nonlinearity.RELU, 1);
     }
 
+    /** These options with a CIFS block of this probe and weight. */
+    public ArchitectureOptions withCifs(CifsProbe probe, float beta) {
+        return new ArchitectureOptions(width, activation, firstStride, probe, beta);
+    }
+
+    /** The robust blocks these options ask for, by the names {@link Architecture#hosts} uses. */
+    public Set<String> robustBlocks() {
+        Set<String> blocks = new TreeSet<>();
+        if (cifs != CifsProbe.NONE) {
+            blocks.add("cifs");
+        }
+        return blocks;
+    }
+
     /** These options with the architecture's default width filled in. */
     ArchitectureOptions resolved(Architecture architecture) {
         return width == 0
-                ? new ArchitectureOptions(architecture.defaultWidth(), activation, firstStride)
+                ? new ArchitectureOptions(architecture.defaultWidth(), activation, firstStride, cifs,
+                        cifsBeta)
                 : this;
     }
 }

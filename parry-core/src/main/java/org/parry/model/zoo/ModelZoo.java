@@ -15,7 +15,7 @@ public final class ModelZoo {
 
     static {
         for (Architecture architecture : List.of(new LinearModel(), new Mlp(), new SmallCnn(),
-                new MadryCnn(), new LeNet5(), new PreActResNet18())) {
+                new MadryCnn(), new LeNet5(), new PreActResNet18(), new Cnn3())) {
             ARCHITECTURES.put(architecture.id(), architecture);
         }
     }
@@ -39,11 +39,17 @@ public final class ModelZoo {
         return architecture;
     }
 
+    /** The architectures that can host a robust block. */
+    private static List<String> hosts(String block) {
+        return ARCHITECTURES.values().stream().filter(a -> a.hosts().contains(block))
+                .map(Architecture::id).toList();
+    }
+
     /**
      * Builds the full network, normalization layer first, uninitialized.
      *
      * @throws IllegalArgumentException for a first-layer stride on an architecture without
-     *     convolutions
+     *     convolutions, or a robust block the architecture cannot host
      */
     public static Block build(String name, Shape inputShape, int numClasses,
             ArchitectureOptions options, Normalization normalization) {
@@ -51,6 +57,12 @@ public final class ModelZoo {
         if (options.firstStride() != 1 && !architecture.hasConvolutions()) {
             throw new IllegalArgumentException("architecture '" + name + "' has no convolution, so"
                     + " its first-layer stride must be 1 (got " + options.firstStride() + ")");
+        }
+        for (String block : options.robustBlocks()) {
+            if (!architecture.hosts().contains(block)) {
+                throw new IllegalArgumentException("architecture '" + name + "' cannot host a "
+                        + block + " block; use one that can: " + hosts(block));
+            }
         }
         return new SequentialBlock()
                 .add(normalization.asBlock())
