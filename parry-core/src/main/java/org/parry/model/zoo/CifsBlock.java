@@ -114,14 +114,14 @@ public final class CifsBlock extends AbstractBlock {
         NDArray b1 = probe == CifsProbe.NONLINEAR ? store.getValue(hiddenBias, device, training)
                 : null;
 
-        NDArray pooled = z.mean(new int[] {2, 3});
+        NDArray pooled = spatialMean(z);
         NDArray probeLogits = logits(pooled, w, b, w1, b1);
         SideOutputs side = SideOutputs.current().orElse(null);
         if (side != null) {
             side.addProbe(probeLogits, beta);
         }
 
-        NDArray detached = z.stopGradient().mean(new int[] {2, 3});
+        NDArray detached = spatialMean(z.stopGradient());
         NDArray ranks = probeLogits.stopGradient().topK(2, 1).get(1);
         NDArray top1 = ranks.get(new NDIndex(":, 0"));
         NDArray second = ranks.get(new NDIndex(":, 1"));
@@ -139,6 +139,12 @@ public final class CifsBlock extends AbstractBlock {
         NDArray mask = relevance.softmax(1).mul(2f);
         long[] shape = z.getShape().getShape();
         return new NDList(z.mul(mask.reshape(shape[0], shape[1], 1, 1)));
+    }
+
+    /** Global average pooling: [N, C, H, W] to [N, C]. */
+    private static NDArray spatialMean(NDArray z) {
+        long[] shape = z.getShape().getShape();
+        return z.reshape(shape[0], shape[1], -1).mean(new int[] {2});
     }
 
     /** The probe's logits p = A(ḡ) for pooled features ḡ [N, C]. */
