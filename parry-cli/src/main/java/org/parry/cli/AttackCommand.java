@@ -23,6 +23,7 @@ import org.parry.eval.DestructionRate;
 import org.parry.eval.PerturbationStats;
 import org.parry.eval.TargetMode;
 import org.parry.io.OutputPaths;
+import org.parry.model.BlockClassifier;
 import org.parry.model.Classifier;
 import org.parry.model.InputCheck;
 import org.parry.model.Models;
@@ -183,45 +184,50 @@ final class AttackCommand implements Callable<Integer> {
     private void run(Attack attack, TargetMode mode, List<String> transformSpecs,
             List<Stage> transforms) throws Exception {
         ImageDataset images = data.load(Split.parse(split));
-        try (Classifier network = Models.load(model, images.imageShape());
-                Pipeline pipeline = defense.pipeline(network, data.seed);
+        try (Classifier loaded = Models.load(model, images.imageShape());
                 LoadedModels sourceModels = LoadedModels.load(sources, images)) {
-            Classifier classifier = attacked(network, pipeline, images);
-            Attack run = sources.isEmpty() ? attack : TransferAttack.of(attack, sourceModels.list());
-            ProgressBar bar = new ProgressBar("attack", images.size());
-            boolean keepImages = output != null || physical != null;
-            AttackTally tally = new DataSetAttack(run, mode, data.batchSize, data.seed,
-                    keepImages).run(classifier, images, (done, successRate) -> bar.update(done,
-                            String.format(Locale.ROOT, "success %.1f%%",
-                                    100 * (Double.isNaN(successRate) ? 0 : successRate))));
-            PrintStream out = System.out;
-            printSummary(out, run, mode, images, tally);
-            if (!sources.isEmpty()) {
-                out.printf("transfer from %s (crafted there, judged on %s)%n", sources.stream()
-                        .map(Path::toString).collect(Collectors.joining(", ")), model);
-            }
-            List<DestructionRate> rates = null;
-            if (physical != null) {
-                Classifier judge = physicalModel.equals("network") ? network : classifier;
-                rates = DestructionRate.table(judge, tally, transforms, data.batchSize, data.seed);
-                printDestruction(out, transformSpecs, rates);
-            }
-            AttackSource source = new AttackSource(model, split, blackBox,
-                    pipeline == null ? null : pipeline.describe());
-            if (output != null) {
-                Path npz = output.resolve(AttackFiles.NPZ);
-                Path png = output.resolve(AttackFiles.GALLERY);
-                AttackFiles.writeNpz(npz, tally);
-                AttackFiles.writeGallery(png, tally, source, gallerySize);
-                out.printf("wrote %s and %s%n", npz, png);
-                if (tally.sampleQueries() != null) {
-                    Path chart = output.resolve(AttackFiles.QUERIES);
-                    AttackFiles.writeQueryChart(chart, tally);
-                    out.printf("wrote %s (success against queries)%n", chart);
+            Classifier network = defense.lossOf(loaded);
+            try (Pipeline pipeline = defense.pipeline(network, data.seed)) {
+                Classifier classifier = attacked(network, pipeline, images);
+                Attack run = sources.isEmpty() ? attack : TransferAttack.of(attack, sourceModels.list());
+                ProgressBar bar = new ProgressBar("attack", images.size());
+                boolean keepImages = output != null || physical != null;
+                AttackTally tally = new DataSetAttack(run, mode, data.batchSize, data.seed,
+                        keepImages).run(classifier, images, (done, successRate) -> bar.update(done,
+                                String.format(Locale.ROOT, "success %.1f%%",
+                                        100 * (Double.isNaN(successRate) ? 0 : successRate))));
+                PrintStream out = System.out;
+                printSummary(out, run, mode, images, tally);
+                if (network instanceof BlockClassifier block && block.attackLoss() != null) {
+                    out.println("attack loss: " + block.attackLoss());
                 }
-            }
-            if (json != null) {
-                AttackFiles.writeJson(json, tally, source, rates, physicalModel);
+                if (!sources.isEmpty()) {
+                    out.printf("transfer from %s (crafted there, judged on %s)%n", sources.stream()
+                            .map(Path::toString).collect(Collectors.joining(", ")), model);
+                }
+                List<DestructionRate> rates = null;
+                if (physical != null) {
+                    Classifier judge = physicalModel.equals("network") ? network : classifier;
+                    rates = DestructionRate.table(judge, tally, transforms, data.batchSize, data.seed);
+                    printDestruction(out, transformSpecs, rates);
+                }
+                AttackSource source = new AttackSource(model, split, blackBox,
+                        pipeline == null ? null : pipeline.describe());
+                if (output != null) {
+                    Path npz = output.resolve(AttackFiles.NPZ);
+                    Path png = output.resolve(AttackFiles.GALLERY);
+                    AttackFiles.writeNpz(npz, tally);
+                    AttackFiles.writeGallery(png, tally, source, gallerySize);
+                    out.printf("wrote %s and %s%n", npz, png);
+                    if (tally.sampleQueries() != null) {
+                        Path chart = output.resolve(AttackFiles.QUERIES);
+                        AttackFiles.writeQueryChart(chart, tally);
+                        out.printf("wrote %s (success against queries)%n", chart);
+                    }
+                }
+                if (json != null) {
+                    AttackFiles.writeJson(json, tally, source, rates, physicalModel);
+                }
             }
         }
     }

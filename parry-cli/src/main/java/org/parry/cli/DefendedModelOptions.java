@@ -3,6 +3,7 @@ package org.parry.cli;
 import java.util.ArrayList;
 import java.util.List;
 import org.parry.defense.StageRegistry;
+import org.parry.model.BlockClassifier;
 import org.parry.model.Classifier;
 import org.parry.model.GradientMode;
 import org.parry.model.Pipeline;
@@ -31,6 +32,27 @@ final class DefendedModelOptions {
             description = "Draws of a random defense averaged per gradient (expectation over"
                     + " transformation; default: ${DEFAULT-VALUE}).")
     int eot;
+
+    @Option(names = "--head-only",
+            description = "On a model with CIFS probes, attack the classifier's head alone instead"
+                    + " of the joint loss of the classifier and its probes (the default: attacking"
+                    + " the head alone overstates robustness; this is for comparison).")
+    boolean headOnly;
+
+    /**
+     * The model as attacks see it: {@code loaded}, or with {@code --head-only} its view that
+     * attacks the classifier's head alone (which {@code loaded} still owns).
+     */
+    Classifier lossOf(Classifier loaded) {
+        if (!headOnly) {
+            return loaded;
+        }
+        if (loaded instanceof BlockClassifier block && block.probes() > 0) {
+            return block.headOnly();
+        }
+        throw new IllegalArgumentException("--head-only applies to models with CIFS probes"
+                + " (trained with --block cifs); " + loaded.name() + " has none: drop --head-only");
+    }
 
     /**
      * The stages of {@code --defense} in front of {@code network}, or null without {@code

@@ -76,9 +76,9 @@ final class EvaluateCommand implements Callable<Integer> {
         try (DirectoryLock lock = DirectoryLock.acquire(reportDirectory, "--report")) {
             EvaluationJob.checkDirectory(reportDirectory, resume, overwrite);
             ImageDataset images = data.load(Split.parse(split));
-            try (Classifier network = Models.load(model, images.imageShape());
-                    Pipeline pipeline = defense.pipeline(network, data.seed)) {
-                Classifier classifier = pipeline == null ? network : pipeline;
+            try (Classifier loaded = Models.load(model, images.imageShape());
+                    Pipeline pipeline = defense.pipeline(defense.lossOf(loaded), data.seed)) {
+                Classifier classifier = pipeline == null ? defense.lossOf(loaded) : pipeline;
                 EvaluationReport report = new EvaluationJob(classifier, model, images, settings,
                         reportDirectory, level).run(resume, new EvaluationProgress());
                 EvaluationSummary.print(report, System.out);

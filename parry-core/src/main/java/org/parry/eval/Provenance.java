@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 import org.parry.Versions;
 import org.parry.engine.CpuInfo;
 import org.parry.engine.EngineCheck;
+import org.parry.model.BlockClassifier;
 import org.parry.model.Classifier;
 import org.parry.model.Pipeline;
 
@@ -38,11 +39,13 @@ import org.parry.model.Pipeline;
  * @param defense for a defended model, the stages in front of the network, each with its settings
  *     and the way attack gradients passed it, and the EOT draws ({@link Pipeline#describe()});
  *     null for a bare model
+ * @param attackLoss for a network with auxiliary heads (CIFS probes), the loss attacks
+ *     differentiated ({@link BlockClassifier#attackLoss()}); null otherwise
  */
 public record Provenance(String parryVersion, String djlVersion, String pytorchVersion,
         String javaVersion, String os, String cpu, long seed, String model, String modelSha256,
         String dataset, String dataSha256, String startedAt, String finishedAt,
-        String engineSelfTest, Map<String, Object> defense) {
+        String engineSelfTest, Map<String, Object> defense, String attackLoss) {
 
     /** The software and machine fields filled in; the rest from the arguments. */
     public static Provenance of(long seed, Path model, Classifier evaluated, String dataset,
@@ -52,7 +55,13 @@ public record Provenance(String parryVersion, String djlVersion, String pytorchV
                         + System.getProperty("os.arch"),
                 processor(), seed, model.toString(), sha256(model), dataset, dataSha256, startedAt,
                 finishedAt, EngineCheck.verdict().summary(),
-                evaluated instanceof Pipeline pipeline ? pipeline.describe() : null);
+                evaluated instanceof Pipeline pipeline ? pipeline.describe() : null,
+                attackLoss(evaluated));
+    }
+
+    private static String attackLoss(Classifier evaluated) {
+        Classifier network = evaluated instanceof Pipeline pipeline ? pipeline.network() : evaluated;
+        return network instanceof BlockClassifier block ? block.attackLoss() : null;
     }
 
     /** SHA-256 of a file, or of a directory's regular files in name order. */

@@ -75,6 +75,22 @@ public final class BlockClassifier extends DifferentiableClassifier {
         return jointLoss && probes() > 0;
     }
 
+    /**
+     * What attacks on this model differentiate, for reports: null for a network without probes,
+     * else the joint loss or, for {@link #headOnly()}, the classifier's head alone.
+     */
+    public String attackLoss() {
+        int probes = probes();
+        if (probes == 0) {
+            return null;
+        }
+        return jointLoss
+                ? "joint loss of the classifier and its " + probes + " CIFS probe(s), the default"
+                        + " (attacking the classifier's head alone overstates robustness)"
+                : "the classifier's head alone (--head-only; its " + probes + " CIFS probe(s)"
+                        + " ignored: robustness may be overstated)";
+    }
+
     private static int countProbes(Block block) {
         int own = block instanceof CifsBlock ? 1 : 0;
         return own + block.getChildren().values().stream()

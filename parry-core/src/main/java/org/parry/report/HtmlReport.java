@@ -571,6 +571,9 @@ final class HtmlReport {
             if (p.defense() != null) {
                 row("Defense", defense(p.defense()));
             }
+            if (p.attackLoss() != null) {
+                row("Attack loss", p.attackLoss());
+            }
             row("Data set", p.dataset() + " (" + Text.count(report.n()) + " samples, "
                     + report.classNames().size() + " classes)");
             row("Data SHA-256", p.dataSha256(), true);

@@ -81,7 +81,7 @@ final class ReportFixture {
                 "runs/test/small-cnn", "ab".repeat(32), data.name() + " test", data.sha256(),
                 "2026-01-02T03:04:05Z", "2026-01-02T03:04:17.5Z",
                 "passed (15/15 checks; worst: conv 1->6 input gradient: 1.07e-07, limit 1e-04)",
-                null);
+                null, null);
         EvaluationReport report = EvaluationReport.of(run, settings, data, checks, provenance);
         return new ReportFixture(data, run, report);
     }
