@@ -70,6 +70,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "Weight of the CIFS probes in the joint loss (default: ${DEFAULT-VALUE}).")
     float cifsBeta;
 
+    @Option(names = "--noise-augment",
+            description = "Gaussian-noise augmentation (TisODE's training): each image, with"
+                    + " probability 1/2, gets noise of sigma 50, 75 or 100/255.")
+    boolean noiseAugment;
+
     @Option(names = "--defense", defaultValue = "standard",
             description = "Training objective: standard, fgsm-mixed, pgd-at, fgsm-rs, fat, trades,"
                     + " ensemble-at, distillation-teacher, distillation (default: ${DEFAULT-VALUE}).")
@@ -184,6 +189,7 @@ final class TrainCommand implements Callable<Integer> {
                 .optStepEpochs(stepEpochs)
                 .optStepGamma(stepGamma)
                 .optSeed(data.seed)
+                .optNoiseAugmentation(noiseAugment)
                 .build();
         ArchitectureOptions options = new ArchitectureOptions(width,
                 Nonlinearity.parse(activation), firstStride);

@@ -295,6 +295,9 @@ public final class Trainer {
         Block block = model.block();
         ParameterStore store = model.parameterStore();
         block.freezeParameters(true);
+        if (settings.noiseAugmentation()) {
+            batch = GaussianAugmentation.apply(batch);
+        }
         PreparedBatch prepared = objective.prepare(model, batch);
         block.freezeParameters(false, TRAINABLE);
         StepLoss loss;

@@ -17,10 +17,12 @@ import java.util.Objects;
  * @param stepEpochs for {@code step}: multiply the rate by {@code stepGamma} every this many epochs
  * @param stepGamma for {@code step}: the decay factor
  * @param seed seeds parameter initialization, shuffling and every random draw of the run
+ * @param noiseAugmentation whether each training image, with probability ½, gets Gaussian noise
+ *     of a standard deviation drawn from {50, 75, 100}/255 ({@link GaussianAugmentation})
  */
 public record TrainingSettings(int epochs, int batchSize, String optimizer, float learningRate,
         float momentum, float weightDecay, String schedule, int stepEpochs, float stepGamma,
-        long seed) {
+        long seed, boolean noiseAugmentation) {
 
     public TrainingSettings {
         require(epochs >= 1, "epochs must be >= 1, got " + epochs);
@@ -64,6 +66,7 @@ public record TrainingSettings(int epochs, int batchSize, String optimizer, floa
         builder.stepEpochs = stepEpochs;
         builder.stepGamma = stepGamma;
         builder.seed = seed;
+        builder.noiseAugmentation = noiseAugmentation;
         return builder;
     }
 
@@ -79,6 +82,7 @@ public record TrainingSettings(int epochs, int batchSize, String optimizer, floa
         private int stepEpochs = 10;
         private float stepGamma = 0.1f;
         private long seed = 0L;
+        private boolean noiseAugmentation = false;
 
         private Builder() {}
 
@@ -132,9 +136,14 @@ public record TrainingSettings(int epochs, int batchSize, String optimizer, floa
             return this;
         }
 
+        public Builder optNoiseAugmentation(boolean value) {
+            noiseAugmentation = value;
+            return this;
+        }
+
         public TrainingSettings build() {
             return new TrainingSettings(epochs, batchSize, optimizer, learningRate, momentum,
-                    weightDecay, schedule, stepEpochs, stepGamma, seed);
+                    weightDecay, schedule, stepEpochs, stepGamma, seed, noiseAugmentation);
         }
     }
 }
