@@ -21,7 +21,10 @@ class ZooGradientTest {
         "small-cnn, 1, 28, 0",
         "madry-cnn, 1, 28, 0",
         "lenet5, 1, 28, 0",
-        "preact-resnet18, 3, 32, 8"
+        "preact-resnet18, 3, 32, 8",
+        "odenet, 1, 28, 8",
+        "tisode, 1, 28, 8",
+        "res-cnn, 1, 28, 8"
     })
     void inputGradientMatchesFiniteDifferences(String architecture, int channels, int size,
             int width) {
@@ -58,7 +61,10 @@ class ZooGradientTest {
         "small-cnn, 1, 28, 0",
         "madry-cnn, 1, 28, 0",
         "lenet5, 1, 28, 0",
-        "preact-resnet18, 3, 32, 8"
+        "preact-resnet18, 3, 32, 8",
+        "odenet, 1, 28, 8",
+        "tisode, 1, 28, 8",
+        "res-cnn, 1, 28, 8"
     })
     void float32GradientMatchesFloat64(String architecture, int channels, int size, int width) {
         Shape inputShape = new Shape(channels, size, size);

@@ -24,7 +24,8 @@ import java.util.Optional;
  *
  * and gradients flow by plain backpropagation through the unrolled steps (no adjoint method), so
  * the input gradients attacks see are exact: nothing here obfuscates gradients. Δt = 0.1 by
- * default (10 evaluations of f); it must divide T.
+ * default (10 evaluations of f); it must divide T, and the block uses Δt = T / round(T / step)
+ * in double precision, so that the steps add up to T exactly.
  *
  * <p><b>TisODE's steady-state regularizer</b> (optional, {@link SteadyState}): in training, the
  * trajectory is integrated on past the prediction time and the block reports
@@ -115,18 +116,21 @@ public final class OdeBlock extends AbstractBlock {
         int last = side.isPresent() ? Math.max(steps, regularizedTo) : steps;
         NDArray prediction = z;
         NDArray absoluteSum = null;
+        double dt = (double) END_TIME / steps;
+        // a scalar of z's type: a Java double would promote a float32 penalty to float64
+        NDArray dtArray = z.getManager().create(dt).toType(z.getDataType(), false);
         for (int i = 0; i < last; i++) {
-            NDArray f = function.apply(store, z, i * step, training);
+            NDArray f = function.apply(store, z, (float) (i * dt), training);
             if (side.isPresent() && i >= regularizedFrom && i < regularizedTo) {
                 absoluteSum = absoluteSum == null ? f.abs() : absoluteSum.add(f.abs());
             }
-            z = z.add(f.mul(step));
+            z = z.add(f.mul(dtArray));
             if (i + 1 == steps) {
                 prediction = z;
             }
         }
         if (absoluteSum != null) {
-            NDArray penalty = absoluteSum.mean().mul(step * steadyState.weight());
+            NDArray penalty = absoluteSum.mean().mul(dtArray.mul(steadyState.weight()));
             side.get().addPenalty(penalty);
         }
         return new NDList(prediction);
