@@ -53,8 +53,8 @@ public final class OdeBlock extends AbstractBlock {
     private static final byte VERSION = 1;
 
     private final OdeFunction function;
-    private final float step;
     private final int steps;
+    private final double dt;
     private final SteadyState steadyState;
     private final int regularizedFrom;
     private final int regularizedTo;
@@ -67,8 +67,8 @@ public final class OdeBlock extends AbstractBlock {
                     + "], got " + step);
         }
         this.function = addChildBlock("function", function);
-        this.step = step;
         this.steps = gridIndex(END_TIME, step);
+        this.dt = (double) END_TIME / steps;
         this.steadyState = steadyState;
         this.regularizedFrom = steadyState == null ? 0 : gridIndex(steadyState.from(), step);
         this.regularizedTo = steadyState == null ? 0 : gridIndex(steadyState.to(), step);
@@ -96,16 +96,6 @@ public final class OdeBlock extends AbstractBlock {
         return (int) index;
     }
 
-    /** Δt. */
-    public float step() {
-        return step;
-    }
-
-    /** The regularizer, if the block has one. */
-    public Optional<SteadyState> steadyState() {
-        return Optional.ofNullable(steadyState);
-    }
-
     @Override
     protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
             PairList<String, Object> params) {
@@ -116,7 +106,6 @@ public final class OdeBlock extends AbstractBlock {
         int last = side.isPresent() ? Math.max(steps, regularizedTo) : steps;
         NDArray prediction = z;
         NDArray absoluteSum = null;
-        double dt = (double) END_TIME / steps;
         // a scalar of z's type: a Java double would promote a float32 penalty to float64
         NDArray dtArray = z.getManager().create(dt).toType(z.getDataType(), false);
         for (int i = 0; i < last; i++) {

@@ -21,7 +21,8 @@ import ai.djl.util.PairList;
  * </pre>
  *
  * with 3×3 same-padded convolutions that keep the C channels, {@link GroupNorm} and the
- * architecture's activation (ReLU by default).
+ * architecture's activation (ReLU by default; each of the two is its own child block from {@link
+ * Nonlinearity#block()}, so an activation with parameters gets one set per position).
  *
  * <ul>
  *   <li><b>Time-dependent</b> (ODENet of Chen, Rubanova, Bettencourt and Duvenaud, "Neural
@@ -71,11 +72,6 @@ public final class OdeFunction extends AbstractBlock {
     /** TisODE's f(z): plain convolutions without bias, no time input. */
     public static OdeFunction timeInvariant(int channels, Nonlinearity activation) {
         return new OdeFunction(channels, false, activation);
-    }
-
-    /** Whether f reads t. */
-    public boolean isTimeDependent() {
-        return timeDependent;
     }
 
     private static Block convolution(int channels, boolean bias) {

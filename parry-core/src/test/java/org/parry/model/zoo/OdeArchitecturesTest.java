@@ -10,6 +10,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -89,6 +93,28 @@ class OdeArchitecturesTest {
                 side.penalties().forEach(p -> assertThat(p.getFloat()).as("a float32 scalar")
                         .isPositive());
             }
+        }
+    }
+
+    /** DJL's parameter files round-trip: GroupNorm's γ and β and the ODE blocks load back. */
+    @ParameterizedTest
+    @ValueSource(strings = {"odenet", "tisode", "res-cnn"})
+    void savedParametersLoadIntoAFreshNetwork(String name) throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            manager.getEngine().setRandomSeed(1);
+            Block trained = build(name, ArchitectureOptions.ofWidth(8), manager);
+            trained.getParameters().forEach(pair -> pair.getValue().getArray().addi(
+                    manager.randomNormal(pair.getValue().getArray().getShape()).mul(0.1f)));
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            trained.saveParameters(new DataOutputStream(bytes));
+            Block fresh = build(name, ArchitectureOptions.ofWidth(8), manager);
+            fresh.loadParameters(manager,
+                    new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+            ParameterStore store = new ParameterStore(manager, false);
+            NDArray x = manager.randomUniform(0f, 1f, new Shape(2, 1, 28, 28));
+            assertThat(fresh.forward(store, new NDList(x), false).singletonOrThrow().toFloatArray())
+                    .containsExactly(trained.forward(store, new NDList(x), false)
+                            .singletonOrThrow().toFloatArray());
         }
     }
 
