@@ -22,7 +22,10 @@ class ZooGradientTest {
         "madry-cnn, 1, 28, 0",
         "lenet5, 1, 28, 0",
         "preact-resnet18, 3, 32, 8",
-        "cnn3, 1, 28, 4"
+        "cnn3, 1, 28, 4",
+        "odenet, 1, 28, 8",
+        "tisode, 1, 28, 8",
+        "res-cnn, 1, 28, 8"
     })
     void inputGradientMatchesFiniteDifferences(String architecture, int channels, int size,
             int width) {
@@ -60,7 +63,10 @@ class ZooGradientTest {
         "madry-cnn, 1, 28, 0",
         "lenet5, 1, 28, 0",
         "preact-resnet18, 3, 32, 8",
-        "cnn3, 1, 28, 4"
+        "cnn3, 1, 28, 4",
+        "odenet, 1, 28, 8",
+        "tisode, 1, 28, 8",
+        "res-cnn, 1, 28, 8"
     })
     void float32GradientMatchesFloat64(String architecture, int channels, int size, int width) {
         Shape inputShape = new Shape(channels, size, size);

@@ -15,7 +15,8 @@ public final class ModelZoo {
 
     static {
         for (Architecture architecture : List.of(new LinearModel(), new Mlp(), new SmallCnn(),
-                new MadryCnn(), new LeNet5(), new PreActResNet18(), new Cnn3())) {
+                new MadryCnn(), new LeNet5(), new PreActResNet18(), new Cnn3(),
+                new OdeNet(), new TisOde(), new ResCnn())) {
             ARCHITECTURES.put(architecture.id(), architecture);
         }
     }
