@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.pooling.Pool;
 import org.parry.Identified;
 
 /**
@@ -32,9 +31,11 @@ import org.parry.Identified;
  * <p><b>Borders.</b> The local variants see only positions inside the map: bilateral's softmax,
  * the mean's count and the median run over the valid neighbours (9 inside, 6 on an edge, 4 in a
  * corner), so padding adds no fake zero neighbours and a constant map is a fixed point of all
- * three. (The paper does not say; its TensorFlow code's SAME average pooling also counts valid
- * neighbours only.) Where the number of valid neighbours is even the median is the lower of the
- * two middle values, as {@code torch.median} takes it.
+ * three. (The paper does not say how it treats borders; counting valid neighbours only is what
+ * TensorFlow's SAME average pooling does. The mean is summed over the shifted copies because
+ * DJL 0.35.1's {@code avgPool2d} counted the zero padding in a test here even with {@code
+ * countIncludePad = false}.) Where the number of valid neighbours is even, the median is the
+ * lower of the two middle values, as {@code torch.median} takes it.
  *
  * <p><b>Gradients.</b> All variants are differentiable almost everywhere; the median passes the
  * gradient to the one element it selects.
@@ -93,8 +94,8 @@ public enum Denoiser implements Identified {
             case NONLOCAL, NONLOCAL_EMBEDDED -> nonLocalMeans(x, theta, phi);
             case NONLOCAL_DOT -> dotProduct(x);
             case BILATERAL -> bilateral(x);
-            case MEAN -> Pool.avgPool2d(x, new Shape(WINDOW, WINDOW), new Shape(1, 1),
-                    new Shape(WINDOW / 2, WINDOW / 2), false, false);
+            case MEAN -> neighbourhood(x, 0).sum(new int[] {2})
+                    .div(validNeighbours(x).sum(new int[] {2}));
             case MEDIAN -> median(x);
         };
     }
