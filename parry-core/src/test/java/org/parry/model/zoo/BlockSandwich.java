@@ -1,5 +1,6 @@
 package org.parry.model.zoo;
 
+import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -14,6 +15,11 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.Random;
 import org.parry.loss.CrossEntropyLoss;
 import org.parry.model.BlockClassifier;
@@ -59,6 +65,44 @@ final class BlockSandwich {
                     .toType(DataType.FLOAT64, false);
             NDArray y = manager.create(new int[] {0, 1, 2});
             return GradientCheck.maxRelativeError(model, x, y, CrossEntropyLoss.get(), 3, 1e-4f, 5);
+        }
+    }
+
+    /**
+     * ||g32 - g64|| / ||g64|| for the input gradients of two sandwiches with the same weights, one
+     * in float32 (the one attacks use) and one in float64: catches a native float32 kernel that is
+     * wrong on this machine (see ZooGradientTest).
+     *
+     * @param single the float32 sandwich; its weights are copied into {@code twin}
+     * @param twin the same network in float64
+     */
+    static double float32GradientGap(BlockClassifier single, BlockClassifier twin) {
+        var weights = single.block().getParameters().values();
+        var twinWeights = twin.block().getParameters().values();
+        for (int i = 0; i < weights.size(); i++) {
+            twinWeights.get(i).getArray().set(new NDIndex("..."),
+                    weights.get(i).getArray().toType(DataType.FLOAT64, false));
+        }
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray x = manager.randomUniform(0f, 1f, new Shape(8).addAll(INPUT));
+            NDArray y = manager.randomInteger(0, CLASSES, new Shape(8), DataType.INT32);
+            NDArray reference = twin.lossGradient(x.toType(DataType.FLOAT64, false), y,
+                    CrossEntropyLoss.get()).gradient();
+            NDArray gradient = single.lossGradient(x, y, CrossEntropyLoss.get()).gradient()
+                    .toType(DataType.FLOAT64, false);
+            return gradient.sub(reference).norm().getDouble() / reference.norm().getDouble();
+        }
+    }
+
+    /** Saves the parameters of {@code block} and loads them into {@code copy}, built alike. */
+    static void saveAndLoad(Block block, Block copy, NDManager manager) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        block.saveParameters(new DataOutputStream(bytes));
+        try {
+            copy.loadParameters(manager,
+                    new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        } catch (MalformedModelException e) {
+            throw new IOException(e);
         }
     }
 

@@ -10,6 +10,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.IntStream;
@@ -162,18 +163,39 @@ class FeatureDenoisingTest {
     void inputGradientMatchesFiniteDifferencesInFloat64(Denoiser denoiser) {
         FeatureDenoising block = new FeatureDenoising(4, denoiser);
         try (BlockClassifier model = BlockSandwich.classifier(block, 4, DataType.FLOAT64, 6)) {
-            // a trained-looking block: γ away from 0 (else the block is the identity), projections
-            // strong enough that the embedded softmax is far from uniform
-            Random random = new Random(denoiser.ordinal());
-            for (Parameter p : block.getParameters().values()) {
-                switch (p.getType()) {
-                    case GAMMA -> BlockSandwich.setNormal(p, 1, 0.2, random);
-                    case BETA -> BlockSandwich.setNormal(p, 0, 0.1, random);
-                    case WEIGHT -> BlockSandwich.setNormal(p, 0, 0.5, random);
-                    default -> { }
-                }
-            }
+            randomize(block, new Random(denoiser.ordinal()));
             assertThat(BlockSandwich.inputGradientError(model)).as("%s", denoiser).isLessThan(1e-3);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Denoiser.class, names = {"NONLOCAL_EMBEDDED", "MEDIAN"})
+    void float32GradientMatchesFloat64(Denoiser denoiser) {
+        FeatureDenoising block = new FeatureDenoising(4, denoiser);
+        try (BlockClassifier single = BlockSandwich.classifier(block, 4, DataType.FLOAT32, 7);
+                BlockClassifier twin = BlockSandwich.classifier(
+                        new FeatureDenoising(4, denoiser), 4, DataType.FLOAT64, 7)) {
+            randomize(block, new Random(7));
+            assertThat(BlockSandwich.float32GradientGap(single, twin)).isLessThan(1e-4);
+        }
+    }
+
+    @Test
+    void savedParametersAndStatisticsLoadIntoAFreshBlock() throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            FeatureDenoising trained = new FeatureDenoising(3, Denoiser.NONLOCAL_EMBEDDED);
+            trained.initialize(manager, DataType.FLOAT32, SHAPE);
+            randomize(trained, new Random(10));
+            // a training pass moves the running statistics away from (0, 1)
+            BlockSandwich.forward(trained, manager, manager.randomNormal(SHAPE).add(2), true);
+            FeatureDenoising loaded = new FeatureDenoising(3, Denoiser.NONLOCAL_EMBEDDED);
+            loaded.initialize(manager, DataType.FLOAT32, SHAPE);
+            BlockSandwich.saveAndLoad(trained, loaded, manager);
+            NDArray x = manager.randomNormal(SHAPE);
+            float[] expected = BlockSandwich.forward(trained, manager, x, false).toFloatArray();
+            assertThat(expected).isNotEqualTo(x.toFloatArray());
+            assertThat(BlockSandwich.forward(loaded, manager, x, false).toFloatArray())
+                    .containsExactly(expected);
         }
     }
 
@@ -192,6 +214,21 @@ class FeatureDenoisingTest {
             assertThatThrownBy(() -> block.initialize(manager, DataType.FLOAT32, SHAPE))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("expects inputs of shape (N, 4, H, W), got (2, 3, 5, 6)");
+        }
+    }
+
+    /**
+     * A trained-looking block: γ away from 0 (else the block is the identity), projections strong
+     * enough that the embedded softmax is far from uniform.
+     */
+    private static void randomize(FeatureDenoising block, Random random) {
+        for (Parameter p : block.getParameters().values()) {
+            switch (p.getType()) {
+                case GAMMA -> BlockSandwich.setNormal(p, 1, 0.2, random);
+                case BETA -> BlockSandwich.setNormal(p, 0, 0.1, random);
+                case WEIGHT -> BlockSandwich.setNormal(p, 0, 0.5, random);
+                default -> { }
+            }
         }
     }
 

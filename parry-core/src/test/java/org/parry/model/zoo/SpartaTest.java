@@ -13,6 +13,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.GradientCollector;
+import java.io.IOException;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -188,6 +189,35 @@ class SpartaTest {
                 BlockSandwich.setNormal(parameter, 0, 0.5, random);
             }
             assertThat(BlockSandwich.inputGradientError(model)).isLessThan(1e-3);
+        }
+    }
+
+    @Test
+    void float32GradientMatchesFloat64() {
+        Sparta sparta = new Sparta(4);
+        try (BlockClassifier single = BlockSandwich.classifier(sparta, 4, DataType.FLOAT32, 7);
+                BlockClassifier twin = BlockSandwich.classifier(new Sparta(4), 4, DataType.FLOAT64, 7)) {
+            Random random = new Random(7);
+            for (Parameter parameter : sparta.getParameters().values()) {
+                BlockSandwich.setNormal(parameter, 0, 0.5, random);
+            }
+            assertThat(BlockSandwich.float32GradientGap(single, twin)).isLessThan(1e-4);
+        }
+    }
+
+    @Test
+    void savedParametersLoadIntoAFreshModule() throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Sparta trained = initialized(new Sparta(3), manager);
+            Random random = new Random(9);
+            for (Parameter parameter : trained.getParameters().values()) {
+                BlockSandwich.setNormal(parameter, 0, 1, random);
+            }
+            Sparta loaded = initialized(new Sparta(3), manager);
+            BlockSandwich.saveAndLoad(trained, loaded, manager);
+            NDArray x = manager.randomNormal(SHAPE).toType(DataType.FLOAT64, false);
+            assertThat(BlockSandwich.forward(loaded, manager, x, false).toDoubleArray())
+                    .containsExactly(BlockSandwich.forward(trained, manager, x, false).toDoubleArray());
         }
     }
 
