@@ -19,6 +19,7 @@ import org.parry.defense.DefenseOptions;
 import org.parry.defense.DefenseRegistry;
 import org.parry.model.zoo.ArchitectureOptions;
 import org.parry.model.zoo.CifsProbe;
+import org.parry.model.zoo.Denoiser;
 import org.parry.model.zoo.ModelZoo;
 import org.parry.model.zoo.Nonlinearity;
 import org.parry.train.Checkpoint;
@@ -42,14 +43,16 @@ final class TrainCommand implements Callable<Integer> {
     DataOptions data;
 
     @Option(names = "--arch", defaultValue = "small-cnn",
-            description = "Architecture: linear, mlp, small-cnn, madry-cnn, lenet5, preact-resnet18, cnn3 (default: ${DEFAULT-VALUE}).")
+            description = "Architecture: linear, mlp, small-cnn, madry-cnn, lenet5, preact-resnet18, cnn3, odenet, tisode, res-cnn (default: ${DEFAULT-VALUE}).")
     String architecture;
 
     @Option(names = "--width", defaultValue = "0", description = "Base width of the architecture (0 = its default).")
     int width;
 
     @Option(names = "--activation", defaultValue = "relu",
-            description = "Activation: relu, softplus, silu, gelu or elu (default: ${DEFAULT-VALUE}).")
+            description = "Activation: relu, softplus, silu, gelu, elu or sparta (the spatially"
+                    + " attentive activation of the convolutional stages; needs --arch cnn3)"
+                    + " (default: ${DEFAULT-VALUE}).")
     String activation;
 
     @Option(names = "--first-stride", defaultValue = "1",
@@ -69,6 +72,17 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--cifs-beta", defaultValue = "2",
             description = "Weight of the CIFS probes in the joint loss (default: ${DEFAULT-VALUE}).")
     float cifsBeta;
+
+    @Option(names = "--denoise", defaultValue = "none",
+            description = "A feature-denoising block after the second convolutional stage (needs"
+                    + " --arch cnn3): none, nonlocal, nonlocal-embedded, nonlocal-dot, bilateral,"
+                    + " mean or median (default: ${DEFAULT-VALUE}).")
+    String denoise;
+
+    @Option(names = "--sparta-from", paramLabel = "MODEL",
+            description = "Reuse the Sparta modules of this trained model (same stage widths),"
+                    + " frozen: Sparta's transfer across networks and data sets.")
+    Path spartaFrom;
 
     @Option(names = "--noise-augment",
             description = "Gaussian-noise augmentation (TisODE's training): each image, with"
@@ -190,6 +204,7 @@ final class TrainCommand implements Callable<Integer> {
                 .optStepGamma(stepGamma)
                 .optSeed(data.seed)
                 .optNoiseAugmentation(noiseAugment)
+                .optSpartaFrom(spartaFrom == null ? null : spartaFrom.toString())
                 .build();
         ArchitectureOptions options = new ArchitectureOptions(width,
                 Nonlinearity.parse(activation), firstStride);
@@ -199,6 +214,8 @@ final class TrainCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("unknown --block '" + block
                     + "'; choose none or cifs");
         };
+        options = options.withDenoise(denoise.trim().equalsIgnoreCase(ModelCard.NO_DENOISING) ? null
+                : Denoiser.parse(denoise));
         ImageDataset train = data.load(Split.TRAIN);
         ImageDataset test = DataSets.load(data.dataset, data.dataDir, Split.TEST);
         Map<String, String> named = PrefixedSettings.parse("defense", defense, defenseSettings);

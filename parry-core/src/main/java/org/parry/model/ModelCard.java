@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import org.parry.model.zoo.ArchitectureOptions;
 import org.parry.model.zoo.CifsProbe;
+import org.parry.model.zoo.Denoiser;
 import org.parry.model.zoo.Nonlinearity;
 
 /**
@@ -34,6 +35,8 @@ import org.parry.model.zoo.Nonlinearity;
  * @param createdAt ISO-8601 time of writing
  * @param cifs the probe of the architecture's CIFS block ({@code none} when absent)
  * @param cifsBeta the CIFS probes' weight in the joint loss (the default 2 when absent)
+ * @param denoise the operation of the architecture's feature-denoising block ({@code none} when
+ *     absent)
  */
 public record ModelCard(
         int format,
@@ -52,7 +55,11 @@ public record ModelCard(
         String parryVersion,
         String createdAt,
         String cifs,
-        float cifsBeta) {
+        float cifsBeta,
+        String denoise) {
+
+    /** The {@link #denoise()} of a network without a feature-denoising block. */
+    public static final String NO_DENOISING = "none";
 
     /** The layout version this Parry writes and reads. */
     public static final int FORMAT = 1;
@@ -64,6 +71,8 @@ public record ModelCard(
         firstStride = firstStride == 0 ? 1 : firstStride;
         cifs = cifs == null ? CifsProbe.NONE.id() : CifsProbe.parse(cifs).id();
         cifsBeta = cifsBeta == 0f ? ArchitectureOptions.DEFAULT_CIFS_BETA : cifsBeta;
+        denoise = denoise == null || denoise.equals(NO_DENOISING) ? NO_DENOISING
+                : Denoiser.parse(denoise).id();
         if (inputShape == null || inputShape.length != 3) {
             throw new IllegalArgumentException("inputShape must be (C, H, W)");
         }
@@ -85,7 +94,7 @@ public record ModelCard(
             String parryVersion, String createdAt) {
         this(format, architecture, width, activation, firstStride, inputShape, classNames,
                 normalization, dataset, datasetSha256, training, metrics, seed, parryVersion,
-                createdAt, null, 0f);
+                createdAt, null, 0f, null);
     }
 
     /** A card for a network built with these options (width, activation, robust blocks). */
@@ -93,13 +102,15 @@ public record ModelCard(
         return new ModelCard(format, architecture, options.width(), options.activation().id(),
                 options.firstStride(), inputShape, classNames, normalization, dataset,
                 datasetSha256, training, metrics, seed, parryVersion, createdAt,
-                options.cifs().id(), options.cifsBeta());
+                options.cifs().id(), options.cifsBeta(),
+                options.denoise() == null ? NO_DENOISING : options.denoise().id());
     }
 
     /** How the architecture is built: width, activation, first-layer stride, robust blocks. */
     public ArchitectureOptions options() {
         return new ArchitectureOptions(width, Nonlinearity.parse(activation), firstStride)
-                .withCifs(CifsProbe.parse(cifs), cifsBeta);
+                .withCifs(CifsProbe.parse(cifs), cifsBeta)
+                .withDenoise(denoise.equals(NO_DENOISING) ? null : Denoiser.parse(denoise));
     }
 
     /** The input shape as a DJL shape. */
@@ -118,7 +129,7 @@ public record ModelCard(
         merged.putAll(more);
         return new ModelCard(format, architecture, width, activation, firstStride, inputShape,
                 classNames, normalization, dataset, datasetSha256, training, merged, seed,
-                parryVersion, createdAt, cifs, cifsBeta);
+                parryVersion, createdAt, cifs, cifsBeta, denoise);
     }
 
     /** A copy with one more entry in the training section (e.g. the per-epoch history). */
@@ -127,6 +138,6 @@ public record ModelCard(
         more.put(key, value);
         return new ModelCard(format, architecture, width, activation, firstStride, inputShape,
                 classNames, normalization, dataset, datasetSha256, more, metrics, seed,
-                parryVersion, createdAt, cifs, cifsBeta);
+                parryVersion, createdAt, cifs, cifsBeta, denoise);
     }
 }

@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.parry.data.Batch;
 import org.parry.engine.Backward;
@@ -98,8 +99,10 @@ public final class Trainer {
                     + data.imageShape() + " but the model expects " + model.inputShape());
         }
         Block block = model.block();
+        Set<Parameter> frozen = settings.spartaFrom() == null ? Set.of()
+                : SpartaTransfer.copy(Path.of(settings.spartaFrom()), model);
         List<Parameter> trainable = block.getParameters().values().stream()
-                .filter(TRAINABLE).toList();
+                .filter(TRAINABLE).filter(p -> !frozen.contains(p)).toList();
         List<EpochMetrics> history = new ArrayList<>();
         try (NDManager optimizerState = model.manager().newSubManager()) {
             Optimizer optimizer = Optimizer.of(settings, optimizerState);
@@ -231,7 +234,7 @@ public final class Trainer {
                 .filter(p -> p.getType() == Parameter.Type.RUNNING_MEAN
                         || p.getType() == Parameter.Type.RUNNING_VAR)
                 .toList();
-        block.freezeParameters(false, TRAINABLE);
+        trainable.forEach(parameter -> parameter.freeze(false));
         try (NDManager scope = batch.x().getManager().newSubManager()) {
             List<NDArray> saved = new ArrayList<>();
             for (Parameter statistic : statistics) {
@@ -299,7 +302,7 @@ public final class Trainer {
             batch = GaussianAugmentation.apply(batch);
         }
         PreparedBatch prepared = objective.prepare(model, batch);
-        block.freezeParameters(false, TRAINABLE);
+        trainable.forEach(parameter -> parameter.freeze(false));
         StepLoss loss;
         NDArray total;
         try (GradientCollector collector = Backward.collector()) {

@@ -19,10 +19,12 @@ import java.util.Objects;
  * @param seed seeds parameter initialization, shuffling and every random draw of the run
  * @param noiseAugmentation whether each training image, with probability ½, gets Gaussian noise
  *     of a standard deviation drawn from {50, 75, 100}/255 ({@link GaussianAugmentation})
+ * @param spartaFrom a saved model whose Sparta modules the network reuses, frozen (Sparta's
+ *     transfer, {@link SpartaTransfer}), or null
  */
 public record TrainingSettings(int epochs, int batchSize, String optimizer, float learningRate,
         float momentum, float weightDecay, String schedule, int stepEpochs, float stepGamma,
-        long seed, boolean noiseAugmentation) {
+        long seed, boolean noiseAugmentation, String spartaFrom) {
 
     public TrainingSettings {
         require(epochs >= 1, "epochs must be >= 1, got " + epochs);
@@ -67,6 +69,7 @@ public record TrainingSettings(int epochs, int batchSize, String optimizer, floa
         builder.stepGamma = stepGamma;
         builder.seed = seed;
         builder.noiseAugmentation = noiseAugmentation;
+        builder.spartaFrom = spartaFrom;
         return builder;
     }
 
@@ -83,6 +86,7 @@ public record TrainingSettings(int epochs, int batchSize, String optimizer, floa
         private float stepGamma = 0.1f;
         private long seed = 0L;
         private boolean noiseAugmentation = false;
+        private String spartaFrom;
 
         private Builder() {}
 
@@ -141,9 +145,15 @@ public record TrainingSettings(int epochs, int batchSize, String optimizer, floa
             return this;
         }
 
+        public Builder optSpartaFrom(String value) {
+            spartaFrom = value;
+            return this;
+        }
+
         public TrainingSettings build() {
             return new TrainingSettings(epochs, batchSize, optimizer, learningRate, momentum,
-                    weightDecay, schedule, stepEpochs, stepGamma, seed, noiseAugmentation);
+                    weightDecay, schedule, stepEpochs, stepGamma, seed, noiseAugmentation,
+                    spartaFrom);
         }
     }
 }

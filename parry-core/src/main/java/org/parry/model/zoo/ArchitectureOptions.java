@@ -17,9 +17,11 @@ import java.util.TreeSet;
  * @param cifs the probe of a CIFS block after the last convolutional stage ({@link CifsBlock}),
  *     or {@link CifsProbe#NONE}
  * @param cifsBeta the CIFS probes' weight β in the joint loss ({@link JointLoss}), > 0
+ * @param denoise the operation of a feature-denoising block ({@link FeatureDenoising}), or null
+ *     for none
  */
 public record ArchitectureOptions(int width, Nonlinearity activation, int firstStride,
-        CifsProbe cifs, float cifsBeta) {
+        CifsProbe cifs, float cifsBeta, Denoiser denoise) {
 
     /** CIFS's default β: the classifier and the probes weigh 1 : 1 in the joint loss. */
     public static final float DEFAULT_CIFS_BETA = 2f;
@@ -43,7 +45,7 @@ public record ArchitectureOptions(int width, Nonlinearity activation, int firstS
 
     /** No robust block. */
     public ArchitectureOptions(int width, Nonlinearity activation, int firstStride) {
-        this(width, activation, firstStride, CifsProbe.NONE, DEFAULT_CIFS_BETA);
+        this(width, activation, firstStride, CifsProbe.NONE, DEFAULT_CIFS_BETA, null);
     }
 
     /** ReLU and stride 1 with this width. */
@@ -53,7 +55,12 @@ public record ArchitectureOptions(int width, Nonlinearity activation, int firstS
 
     /** These options with a CIFS block of this probe and weight. */
     public ArchitectureOptions withCifs(CifsProbe probe, float beta) {
-        return new ArchitectureOptions(width, activation, firstStride, probe, beta);
+        return new ArchitectureOptions(width, activation, firstStride, probe, beta, denoise);
+    }
+
+    /** These options with a feature-denoising block of this operation (null: none). */
+    public ArchitectureOptions withDenoise(Denoiser operation) {
+        return new ArchitectureOptions(width, activation, firstStride, cifs, cifsBeta, operation);
     }
 
     /** The robust blocks these options ask for, by the names {@link Architecture#hosts} uses. */
@@ -62,6 +69,12 @@ public record ArchitectureOptions(int width, Nonlinearity activation, int firstS
         if (cifs != CifsProbe.NONE) {
             blocks.add("cifs");
         }
+        if (activation == Nonlinearity.SPARTA) {
+            blocks.add("sparta");
+        }
+        if (denoise != null) {
+            blocks.add("denoise");
+        }
         return blocks;
     }
 
@@ -69,7 +82,7 @@ public record ArchitectureOptions(int width, Nonlinearity activation, int firstS
     ArchitectureOptions resolved(Architecture architecture) {
         return width == 0
                 ? new ArchitectureOptions(architecture.defaultWidth(), activation, firstStride, cifs,
-                        cifsBeta)
+                        cifsBeta, denoise)
                 : this;
     }
 }

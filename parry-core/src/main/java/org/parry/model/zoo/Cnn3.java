@@ -50,15 +50,19 @@ public final class Cnn3 implements Architecture {
     @Override
     public Block build(Shape inputShape, int numClasses, ArchitectureOptions options) {
         int width = options.width();
+        Nonlinearity activation = options.activation();
         SequentialBlock net = new SequentialBlock()
                 .add(convolution(width, options.firstStride()))
-                .add(options.activation().block())
+                .add(activation.block(width))
                 .add(Pool.maxPool2dBlock(new Shape(2, 2)))
                 .add(convolution(2 * width, 1))
-                .add(options.activation().block())
-                .add(Pool.maxPool2dBlock(new Shape(2, 2)))
+                .add(activation.block(2 * width));
+        if (options.denoise() != null) {
+            net.add(new FeatureDenoising(2 * width, options.denoise()));
+        }
+        net.add(Pool.maxPool2dBlock(new Shape(2, 2)))
                 .add(convolution(2 * width, 1))
-                .add(options.activation().block());
+                .add(activation.block(2 * width));
         if (options.cifs() != CifsProbe.NONE) {
             net.add(new CifsBlock(options.cifs(), numClasses, options.cifsBeta()));
         }

@@ -21,7 +21,13 @@ public enum Nonlinearity implements Identified {
     SILU("silu"),
     GELU("gelu"),
     /** x for x > 0, e^x - 1 otherwise. */
-    ELU("elu");
+    ELU("elu"),
+    /**
+     * The spatially attentive activation x ⊙ σ(φ(x)) with a learned depthwise filter φ per channel
+     * ({@link Sparta}); it has parameters, so only {@link #block(int)} builds it, in architectures
+     * that host it (the convolutional stages of {@code cnn3}).
+     */
+    SPARTA("sparta");
 
     private final String id;
 
@@ -41,7 +47,11 @@ public enum Nonlinearity implements Identified {
         return Identified.parse(values(), text, "activation");
     }
 
-    /** Applies the function elementwise. */
+    /**
+     * Applies the function elementwise.
+     *
+     * @throws IllegalStateException for {@link #SPARTA}, which has parameters
+     */
     public NDArray apply(NDArray x) {
         return switch (this) {
             case RELU -> Activation.relu(x);
@@ -49,7 +59,14 @@ public enum Nonlinearity implements Identified {
             case SILU -> x.mul(Activation.sigmoid(x));
             case GELU -> Activation.gelu(x);
             case ELU -> Activation.elu(x, 1f);
+            case SPARTA -> throw new IllegalStateException(
+                    "sparta has parameters per channel; build it with block(channels)");
         };
+    }
+
+    /** The activation of a convolutional stage of {@code channels} channels. */
+    public Block block(int channels) {
+        return this == SPARTA ? new Sparta(channels) : block();
     }
 
     /** A parameterless block applying the function (ReLU is DJL's own block). */
