@@ -47,6 +47,25 @@ public record ConfusionMatrix(List<String> classNames, long[][] counts) {
         return new ConfusionMatrix(data.classNames(), counts);
     }
 
+    /**
+     * Counts (label, prediction) pairs given as arrays, e.g. the predictions an attack reached
+     * ({@link AttackTally#adversarialPredictions()}).
+     *
+     * @param columns the number of classes predictions range over (the model's K)
+     */
+    public static ConfusionMatrix count(List<String> classNames, int columns, int[] labels,
+            int[] predictions) {
+        if (labels.length != predictions.length) {
+            throw new IllegalArgumentException("one prediction per label needed, got "
+                    + predictions.length + " predictions for " + labels.length + " labels");
+        }
+        long[][] counts = new long[classNames.size()][columns];
+        for (int i = 0; i < labels.length; i++) {
+            counts[labels[i]][predictions[i]]++;
+        }
+        return new ConfusionMatrix(classNames, counts);
+    }
+
     /** The number of images counted. */
     public long total() {
         long total = 0;

@@ -20,8 +20,11 @@ import org.parry.eval.EpsilonResult;
 import org.parry.eval.EvaluationReport;
 import org.parry.eval.TransferMatrix;
 
-/** The report's charts, drawn with XChart off screen and encoded as PNG. */
-final class Charts {
+/**
+ * The report's charts, drawn with XChart off screen and encoded as PNG; the public ones are those
+ * of the analyses ({@code org.parry.analysis}), drawn from plain arrays.
+ */
+public final class Charts {
 
     static {
         ReportWriter.ensureHeadless();
@@ -208,6 +211,132 @@ final class Charts {
         series.setMarker(SeriesMarkers.CIRCLE);
         series.setLineStyle(new BasicStroke(2.6f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
         return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /**
+     * A layer's mean activation magnitude against its channels' rank by relevance to the true
+     * class (rank 1 = the most positively relevant), on clean inputs (dashed) and adversarial ones
+     * (solid), one colour per group of classes, with the mean relevance at each rank on the right
+     * axis (where it crosses zero, the negatively relevant channels begin).
+     *
+     * @param groups the groups' names, e.g. "robust classes"
+     * @param clean clean[g][k]: group g's mean magnitude at rank k + 1
+     * @param adversarial the same on the adversarial inputs
+     * @param relevance the mean relevance at each rank, over all classes
+     */
+    public static byte[] channelMagnitudes(List<String> groups, double[][] clean,
+            double[][] adversarial, double[] relevance) throws IOException {
+        XYChart chart = new XYChart(WIDTH, HEIGHT);
+        style(chart.getStyler());
+        chart.setXAxisTitle("channels ranked by relevance to the true class (1 = most positive)");
+        chart.setYAxisTitle("mean |activation|");
+        chart.setYAxisGroupTitle(1, "mean relevance");
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        chart.getStyler().setXAxisDecimalPattern("0");
+        double[] rank = new double[relevance.length];
+        for (int k = 0; k < rank.length; k++) {
+            rank[k] = k + 1;
+        }
+        for (int g = 0; g < groups.size(); g++) {
+            Color colour = g == 0 ? WORST : ATTACK_COLOURS[(g - 1) % ATTACK_COLOURS.length];
+            line(chart.addSeries(groups.get(g) + ", clean", rank, finite(clean[g])), colour,
+                    new BasicStroke(1.8f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 10f,
+                            new float[] {6f, 4f}, 0f));
+            line(chart.addSeries(groups.get(g) + ", adversarial", rank, finite(adversarial[g])),
+                    colour, new BasicStroke(2.4f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+        }
+        XYSeries series = chart.addSeries("relevance (right axis)", rank, finite(relevance));
+        line(series, CLEAN, new BasicStroke(1.4f));
+        series.setYAxisGroup(1);
+        return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /**
+     * Where an untargeted attack sends each class: per true class (row), the share (%) of its
+     * successful adversarial examples predicted as each class (column), each cell labelled.
+     *
+     * @param percent percent[t][p], NaN for a row without successes (drawn as 0)
+     */
+    public static byte[] classPairs(List<String> trueClasses, List<String> predictedClasses,
+            double[][] percent) throws IOException {
+        int count = trueClasses.size();
+        List<Number[]> cells = new ArrayList<>();
+        for (int t = 0; t < count; t++) {
+            for (int p = 0; p < predictedClasses.size(); p++) {
+                // the heat map counts rows bottom up; the first class goes on top
+                cells.add(new Number[] {p, count - 1 - t, finite(percent[t][p])});
+            }
+        }
+        List<String> rows = new ArrayList<>(trueClasses);
+        java.util.Collections.reverse(rows);
+        HeatMapChart chart = new HeatMapChartBuilder().width(WIDTH)
+                .height(Math.max(HEIGHT, 120 + 34 * count)).build();
+        style(chart.getStyler());
+        chart.setXAxisTitle("prediction at the adversarial example (% of the row's successes)");
+        chart.setYAxisTitle("true class");
+        chart.getStyler().setMin(0).setMax(100).setShowValue(true)
+                .setHeatMapValueDecimalPattern("0").setValueFontColor(INK)
+                .setRangeColors(new Color[] {Color.WHITE, new Color(0xF4C095), new Color(0xC2413A)});
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        if (predictedClasses.stream().mapToInt(String::length).sum() > 70) {
+            chart.getStyler().setXAxisLabelRotation(35);
+        }
+        chart.addSeries("share of successes (%)", predictedClasses, rows, cells);
+        return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /**
+     * One accuracy curve against a perturbation size.
+     *
+     * @param name the legend's label, which says what the size is (e.g. "Gaussian noise, σ")
+     * @param size the sizes, increasing
+     * @param accuracy the accuracy in [0, 1] at each size
+     */
+    public record Curve(String name, double[] size, double[] accuracy) {}
+
+    /**
+     * Accuracy (%) against perturbation size, several curves on one shared x axis (random noise's
+     * σ next to an attack's ε, say), so that random and worst-case robustness compare.
+     */
+    public static byte[] accuracyCurves(String xAxisTitle, List<Curve> curves)
+            throws IOException {
+        XYChart chart = new XYChart(WIDTH, HEIGHT);
+        style(chart.getStyler());
+        chart.setXAxisTitle(xAxisTitle);
+        chart.setYAxisTitle("accuracy (%)");
+        chart.getStyler().setYAxisMin(0.0).setYAxisMax(100.0);
+        chart.getStyler().setXAxisMin(0.0);
+        chart.getStyler().setXAxisDecimalPattern("0.###");
+        chart.getStyler().setYAxisDecimalPattern("0");
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        for (int c = 0; c < curves.size(); c++) {
+            Curve curve = curves.get(c);
+            double[] percent = finite(curve.accuracy());
+            for (int i = 0; i < percent.length; i++) {
+                percent[i] *= 100;
+            }
+            XYSeries series = chart.addSeries(curve.name(), curve.size(), percent);
+            line(series, c == 0 ? WORST : ATTACK_COLOURS[(c - 1) % ATTACK_COLOURS.length],
+                    new BasicStroke(2.6f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+            series.setMarker(SeriesMarkers.CIRCLE);
+        }
+        return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static void line(XYSeries series, Color colour, BasicStroke stroke) {
+        series.setLineColor(colour);
+        series.setMarkerColor(colour);
+        series.setMarker(SeriesMarkers.NONE);
+        series.setLineStyle(stroke);
+    }
+
+    private static double[] finite(double[] values) {
+        double[] copy = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            copy[i] = finite(values[i]);
+        }
+        return copy;
     }
 
     private static void style(AxesChartStyler styler) {

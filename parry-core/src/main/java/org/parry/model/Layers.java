@@ -1,0 +1,226 @@
+package org.parry.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.SequentialBlock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.parry.loss.LogitLoss;
+
+/**
+ * The layers of a Parry model ({@link BlockClassifier}), for reading its intermediate activations.
+ * A zoo model is {@code SequentialBlock(normalization, architecture)} and its architecture a
+ * {@code SequentialBlock} whose children may be further {@code SequentialBlock}s; flattened, they
+ * are one chain of leaf blocks (a residual unit or a CIFS block is one leaf). Each {@link Layer} is
+ * named by its index path ({@code 1.5} = child 5 of child 1) and its kind (the block's class, or
+ * the name of a lambda block such as {@code maxPool2d}), with the shape of its output.
+ *
+ * <p>Splitting at a layer gives the head, x &rarr; features (the layer's output), and the tail,
+ * features &rarr; logits; the tail of the head is the model's forward pass, the same operations in
+ * the same order, so bit for bit the model's logits. Both run in evaluation mode
+ * ({@code training=false}) with the classifier's parameter store, and {@link #tailGradient} takes
+ * the gradient of a per-sample function of the logits with respect to the features, as {@link
+ * DifferentiableClassifier} takes it with respect to the input (one gradient collector, parameters
+ * frozen). Not thread-safe, like the classifier.
+ */
+public final class Layers {
+
+    /**
+     * One leaf block of the network.
+     *
+     * @param index its position in the flattened chain (0 = the input's normalization)
+     * @param path its index path in the nested blocks, e.g. {@code 1.5}
+     * @param kind the block's class, or a lambda block's name
+     * @param outputShape the shape of its output for one sample, e.g. (16, 7, 7)
+     */
+    public record Layer(int index, String path, String kind, Shape outputShape) {
+
+        /** E.g. {@code 1.5 maxPool2d (16, 7, 7)}. */
+        @Override
+        public String toString() {
+            return path + " " + kind + " " + outputShape;
+        }
+    }
+
+    private final BlockClassifier model;
+    private final List<Block> blocks = new ArrayList<>();
+    private final List<Layer> layers = new ArrayList<>();
+
+    private Layers(BlockClassifier model) {
+        this.model = model;
+        collect(model.block(), "");
+        Shape shape = new Shape(1).addAll(model.inputShape());
+        for (int i = 0; i < blocks.size(); i++) {
+            shape = blocks.get(i).getOutputShapes(new Shape[] {shape})[0];
+            Layer layer = layers.get(i);
+            layers.set(i, new Layer(i, layer.path(), layer.kind(), shape.slice(1)));
+        }
+    }
+
+    /**
+     * The layers of a Parry model.
+     *
+     * @throws IllegalArgumentException for any other classifier (a TorchScript or ONNX file, a
+     *     pipeline of stages, an ensemble), whose layers Parry cannot read
+     */
+    public static Layers of(Classifier model) {
+        if (model instanceof BlockClassifier parry) {
+            return new Layers(parry);
+        }
+        throw new IllegalArgumentException("model '" + model.name() + "' is a "
+                + model.getClass().getSimpleName() + ", whose intermediate layers Parry cannot"
+                + " read; only Parry's own models expose them: use a model directory written by"
+                + " 'parry train'");
+    }
+
+    private void collect(Block block, String path) {
+        if (block instanceof SequentialBlock sequence && !sequence.isReturnIntermediate()) {
+            List<Block> children = sequence.getChildren().values();
+            for (int i = 0; i < children.size(); i++) {
+                collect(children.get(i), path.isEmpty() ? Integer.toString(i) : path + "." + i);
+            }
+            return;
+        }
+        blocks.add(block);
+        String kind = block instanceof LambdaBlock lambda ? lambda.getName()
+                : block.getClass().getSimpleName();
+        layers.add(new Layer(blocks.size() - 1, path.isEmpty() ? "0" : path, kind, null));
+    }
+
+    /** The model whose layers these are. */
+    public BlockClassifier model() {
+        return model;
+    }
+
+    /** Every layer, input side first. */
+    public List<Layer> list() {
+        return List.copyOf(layers);
+    }
+
+    /**
+     * The layer with index path {@code path}.
+     *
+     * @throws IllegalArgumentException naming the model's layers when it has none of that path
+     */
+    public Layer layer(String path) {
+        for (Layer layer : layers) {
+            if (layer.path().equals(path)) {
+                return layer;
+            }
+        }
+        throw new IllegalArgumentException("model '" + model.name() + "' has no layer '" + path
+                + "'; give the path of one of its layers: " + describe());
+    }
+
+    /**
+     * The output of the last convolutional stage, the input of the flatten or global pooling that
+     * leads to the classifier: the last layer after the input's normalization whose output is a
+     * feature map (C, H, W) with more than one position.
+     *
+     * @throws IllegalArgumentException when the model has no such layer (a perceptron, a linear
+     *     model)
+     */
+    public Layer featureMap() {
+        for (int i = layers.size() - 1; i > 0; i--) {
+            Shape shape = layers.get(i).outputShape();
+            if (shape.dimension() == 3 && shape.get(1) * shape.get(2) > 1) {
+                return layers.get(i);
+            }
+        }
+        throw new IllegalArgumentException("model '" + model.name() + "' has no convolutional"
+                + " feature map (no layer after the input's normalization outputs (C, H, W));"
+                + " choose a layer by its path: " + describe());
+    }
+
+    /** The layers as one line, e.g. {@code 0 normalization (1, 28, 28), 1.0 Conv2d (8, 28, 28)}. */
+    public String describe() {
+        return layers.stream().map(Layer::toString).collect(Collectors.joining(", "));
+    }
+
+    /**
+     * The head: the output of {@code at} for a batch of inputs, attached to {@code x}'s manager.
+     * Without gradient bookkeeping of its own, so it may run inside a caller's collector.
+     *
+     * @param x [N, C, H, W] inputs in the model's bounds
+     */
+    public NDArray features(Layer at, NDArray x) {
+        InputCheck.requireBatch(model, x);
+        return scoped(x, () -> run(0, check(at).index() + 1, x));
+    }
+
+    /**
+     * The tail: the logits for the output of {@code from}, attached to {@code features}' manager.
+     *
+     * @param features [N, ...] outputs of {@code from}, e.g. from {@link #features}
+     */
+    public NDArray logits(Layer from, NDArray features) {
+        requireFeatures(from, features);
+        return scoped(features, () -> {
+            NDArray logits = run(from.index() + 1, blocks.size(), features);
+            InputCheck.requireFiniteLogits(model, logits);
+            return logits;
+        });
+    }
+
+    /**
+     * The tail's logits, a per-sample function of them, and the gradient of its sum with respect
+     * to the features (a fresh leaf, one gradient collector, the model's parameters frozen), all
+     * attached to {@code features}' manager. Each sample's value depends on its own features only
+     * (evaluation mode), so row i of the gradient is that sample's gradient.
+     *
+     * @param features [N, ...] outputs of {@code from}
+     * @param labels [N] labels handed to {@code function}
+     * @param function e.g. {@link org.parry.loss.LabelLogit} for ∂z_y/∂features
+     */
+    public LossGradient tailGradient(Layer from, NDArray features, NDArray labels,
+            LogitLoss function) {
+        requireFeatures(from, features);
+        InputCheck.requireLabels(model, features, labels);
+        model.block().freezeParameters(true);
+        return DifferentiableClassifier.gradient(model, features, labels, function,
+                leaf -> run(from.index() + 1, blocks.size(), leaf));
+    }
+
+    private NDArray run(int from, int to, NDArray input) {
+        NDList current = new NDList(input);
+        for (int i = from; i < to; i++) {
+            current = blocks.get(i).forward(model.parameterStore(), current, false);
+        }
+        return current.singletonOrThrow();
+    }
+
+    /** Runs {@code work} in a scope of {@code input}'s manager; its result outlives the scope. */
+    private static NDArray scoped(NDArray input, java.util.function.Supplier<NDArray> work) {
+        NDManager caller = input.getManager();
+        try (NDManager scope = caller.newSubManager()) {
+            scope.tempAttachAll(input);
+            NDArray result = work.get();
+            result.attach(caller);
+            return result;
+        }
+    }
+
+    private Layer check(Layer layer) {
+        if (layer.index() < 0 || layer.index() >= layers.size()
+                || !layers.get(layer.index()).equals(layer)) {
+            throw new IllegalArgumentException("layer " + layer + " is not a layer of model '"
+                    + model.name() + "'; take it from this model's Layers");
+        }
+        return layer;
+    }
+
+    private void requireFeatures(Layer from, NDArray features) {
+        Shape expected = check(from).outputShape();
+        if (features.getShape().dimension() != expected.dimension() + 1
+                || !features.getShape().slice(1).equals(expected)) {
+            throw new IllegalArgumentException("the output of layer " + from + " has shape "
+                    + expected + " per sample, got a batch of shape " + features.getShape()
+                    + "; compute it with features(layer, x)");
+        }
+    }
+}
