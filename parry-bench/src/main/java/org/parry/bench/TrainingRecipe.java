@@ -32,10 +32,20 @@ import org.parry.train.TrainingSettings;
  * @param epochs training epochs
  * @param seed training seed (initialization, shuffling, the defense's randomness)
  * @param monitor whether to run with the robustness monitor
+ * @param noiseAugmentation Gaussian-noise augmentation ({@link TrainingSettings#noiseAugmentation})
+ * @param spartaFrom a saved model whose Sparta modules are reused frozen, or null
  */
 public record TrainingRecipe(String architecture, ArchitectureOptions options, String defense,
         Float epsilon, Map<String, String> settings, String dataset, int trainSize, int epochs,
-        long seed, boolean monitor) {
+        long seed, boolean monitor, boolean noiseAugmentation, Path spartaFrom) {
+
+    /** A recipe without noise augmentation or Sparta transfer. */
+    public TrainingRecipe(String architecture, ArchitectureOptions options, String defense,
+            Float epsilon, Map<String, String> settings, String dataset, int trainSize,
+            int epochs, long seed, boolean monitor) {
+        this(architecture, options, defense, epsilon, settings, dataset, trainSize, epochs, seed,
+                monitor, false, null);
+    }
 
     /** Training images the monitor holds out. */
     public static final int MONITOR_HELD_OUT = 512;
@@ -44,7 +54,9 @@ public record TrainingRecipe(String architecture, ArchitectureOptions options, S
     public String describe() {
         return defense + (epsilon == null ? "" : " (eps " + epsilon + ")") + " " + architecture
                 + " on " + trainSize + " " + dataset + " images for " + epochs + " epochs"
-                + (monitor ? " with the robustness monitor" : "");
+                + (monitor ? " with the robustness monitor" : "")
+                + (noiseAugmentation ? " with Gaussian-noise augmentation" : "")
+                + (spartaFrom == null ? "" : " reusing the Sparta modules of " + spartaFrom);
     }
 
     /**
@@ -57,7 +69,8 @@ public record TrainingRecipe(String architecture, ArchitectureOptions options, S
         ImageDataset train = DataSets.load(dataset, dataDirectory, Split.TRAIN).first(trainSize);
         ImageDataset test = DataSets.load(dataset, dataDirectory, Split.TEST);
         TrainingSettings training = TrainingSettings.builder().optEpochs(epochs).optSeed(seed)
-                .build();
+                .optNoiseAugmentation(noiseAugmentation)
+                .optSpartaFrom(spartaFrom == null ? null : spartaFrom.toString()).build();
         try (TrainingObjective objective = DefenseRegistry.create(defense,
                 new DefenseOptions(epsilon, settings), train.imageShape())) {
             RobustnessMonitor watch = null;

@@ -182,8 +182,10 @@ public final class Layers {
         requireFeatures(from, features);
         InputCheck.requireLabels(model, features, labels);
         model.block().freezeParameters(true);
-        return DifferentiableClassifier.gradient(model, features, labels, function,
-                leaf -> run(from.index() + 1, blocks.size(), leaf));
+        return DifferentiableClassifier.gradient(model, features, labels, leaf -> {
+            NDArray logits = run(from.index() + 1, blocks.size(), leaf);
+            return new DifferentiableClassifier.Scored(logits, function.perSample(logits, labels));
+        });
     }
 
     private NDArray run(int from, int to, NDArray input) {
