@@ -361,7 +361,8 @@ public record ChannelAnalysis(Attack attack, String layer, int batchSize) {
             text.append(String.format(Locale.ROOT, "layer %s: %d channels; attack %s%n", layer,
                     channels(), attack));
             text.append("robust classes: ").append(members(1)).append("; non-robust classes: ")
-                    .append(members(-1)).append(String.format("%n"));
+                    .append(members(-1)).append(tied() ? " (tied accuracies, split by class index)"
+                            : "").append(String.format("%n"));
             text.append(String.format(Locale.ROOT, "%-10s  %-9s  %6s  %10s  %10s  %8s  %8s  %s%n",
                     "classes", "relevance", "pairs", "clean |z|", "adv |z|", "change", "raised",
                     "CIFS expects"));
@@ -385,6 +386,20 @@ public record ChannelAnalysis(Attack attack, String layer, int batchSize) {
             return text.toString();
         }
 
+        /** Whether a robust class is no more robust than a non-robust one. */
+        private boolean tied() {
+            double lowestRobust = Double.POSITIVE_INFINITY;
+            double highestNonRobust = Double.NEGATIVE_INFINITY;
+            for (int y = 0; y < group.length; y++) {
+                if (group[y] > 0) {
+                    lowestRobust = Math.min(lowestRobust, adversarialAccuracy[y]);
+                } else if (group[y] < 0) {
+                    highestNonRobust = Math.max(highestNonRobust, adversarialAccuracy[y]);
+                }
+            }
+            return lowestRobust <= highestNonRobust;
+        }
+
         private String members(int sign) {
             List<String> names = new ArrayList<>();
             for (int y = 0; y < classNames.size(); y++) {
@@ -404,7 +419,7 @@ public record ChannelAnalysis(Attack attack, String layer, int batchSize) {
             for (int g = 0; g < 2; g++) {
                 int sign = GROUP_SIGNS[g];
                 if (IntStream.range(0, group.length).anyMatch(y -> group[y] == sign)) {
-                    names.add(GROUPS[g] + " classes");
+                    names.add(GROUPS[g]);
                     cleanCurves.add(byRank(clean, sign));
                     adversarialCurves.add(byRank(adversarial, sign));
                 }

@@ -253,17 +253,15 @@ public record NoiseAnalysis(float[] sigmas, int draws, float[] epsilons, int bat
 
         /** Both curves on one chart, each from the clean accuracy at 0. */
         public void writeChart(Path file) throws IOException {
-            String norm = norm().isEmpty() ? "" : norm() + " ";
-            List<Charts.Curve> curves = List.of(
-                    curve("Gaussian noise (x = σ)", sigmas, meanNoiseAccuracy()),
-                    curve(attack + " (x = " + norm + "ε)", epsilons, adversarialAccuracy));
-            byte[] png = Charts.accuracyCurves("perturbation size: " + norm
-                    + "ε of the attack or σ of the noise", curves);
+            double[][] noise = fromClean(sigmas, meanNoiseAccuracy());
+            double[][] attacked = fromClean(epsilons, adversarialAccuracy);
+            byte[] png = Charts.noiseAndAttack(attack, norm().isEmpty() ? null : norm(), noise[0],
+                    noise[1], attacked[0], attacked[1]);
             AtomicFiles.write(file, out -> out.write(png));
         }
 
-        /** A curve that starts at (0, clean accuracy) unless its first size is 0. */
-        private Charts.Curve curve(String name, float[] sizes, double[] accuracy) {
+        /** {sizes, accuracies}, starting at (0, clean accuracy) unless the first size is 0. */
+        private double[][] fromClean(float[] sizes, double[] accuracy) {
             int offset = sizes[0] == 0f ? 0 : 1;
             double[] x = new double[sizes.length + offset];
             double[] y = new double[sizes.length + offset];
@@ -272,7 +270,7 @@ public record NoiseAnalysis(float[] sigmas, int draws, float[] epsilons, int bat
                 x[i + offset] = sizes[i];
                 y[i + offset] = accuracy[i];
             }
-            return new Charts.Curve(name, x, y);
+            return new double[][] {x, y};
         }
 
         /** {@link #toJson()} written to {@code file}, with what the caller adds (model, data). */

@@ -219,7 +219,7 @@ public final class Charts {
      * (solid), one colour per group of classes, with the mean relevance at each rank on the right
      * axis (where it crosses zero, the negatively relevant channels begin).
      *
-     * @param groups the groups' names, e.g. "robust classes"
+     * @param groups the groups' names, short, e.g. "robust"
      * @param clean clean[g][k]: group g's mean magnitude at rank k + 1
      * @param adversarial the same on the adversarial inputs
      * @param relevance the mean relevance at each rank, over all classes
@@ -231,6 +231,7 @@ public final class Charts {
         chart.setXAxisTitle("channels ranked by relevance to the true class (1 = most positive)");
         chart.setYAxisTitle("mean |activation|");
         chart.setYAxisGroupTitle(1, "mean relevance");
+        chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         chart.getStyler().setXAxisDecimalPattern("0");
@@ -240,13 +241,13 @@ public final class Charts {
         }
         for (int g = 0; g < groups.size(); g++) {
             Color colour = g == 0 ? WORST : ATTACK_COLOURS[(g - 1) % ATTACK_COLOURS.length];
-            line(chart.addSeries(groups.get(g) + ", clean", rank, finite(clean[g])), colour,
+            line(chart.addSeries(groups.get(g) + " clean", rank, finite(clean[g])), colour,
                     new BasicStroke(1.8f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 10f,
                             new float[] {6f, 4f}, 0f));
-            line(chart.addSeries(groups.get(g) + ", adversarial", rank, finite(adversarial[g])),
+            line(chart.addSeries(groups.get(g) + " adv.", rank, finite(adversarial[g])),
                     colour, new BasicStroke(2.4f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
         }
-        XYSeries series = chart.addSeries("relevance (right axis)", rank, finite(relevance));
+        XYSeries series = chart.addSeries("relevance (right)", rank, finite(relevance));
         line(series, CLEAN, new BasicStroke(1.4f));
         series.setYAxisGroup(1);
         return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
@@ -287,41 +288,46 @@ public final class Charts {
     }
 
     /**
-     * One accuracy curve against a perturbation size.
+     * Accuracy (%) under random Gaussian noise against its σ and under an attack against its ε,
+     * on one shared x axis, so that random and worst-case robustness compare; the legend says
+     * which curve is which.
      *
-     * @param name the legend's label, which says what the size is (e.g. "Gaussian noise, σ")
-     * @param size the sizes, increasing
-     * @param accuracy the accuracy in [0, 1] at each size
+     * @param norm the attack's norm (e.g. linf), or null when it has none
+     * @param sigmas σ of each noise point, increasing (0 first for the clean accuracy)
+     * @param noiseAccuracy accuracy in [0, 1] at each σ
+     * @param epsilons ε of each attack point, increasing (0 first for the clean accuracy)
+     * @param adversarialAccuracy accuracy in [0, 1] at each ε
      */
-    public record Curve(String name, double[] size, double[] accuracy) {}
-
-    /**
-     * Accuracy (%) against perturbation size, several curves on one shared x axis (random noise's
-     * σ next to an attack's ε, say), so that random and worst-case robustness compare.
-     */
-    public static byte[] accuracyCurves(String xAxisTitle, List<Curve> curves)
+    public static byte[] noiseAndAttack(String attack, String norm, double[] sigmas,
+            double[] noiseAccuracy, double[] epsilons, double[] adversarialAccuracy)
             throws IOException {
+        String epsilon = norm == null ? "ε" : Text.norm(norm) + " ε";
         XYChart chart = new XYChart(WIDTH, HEIGHT);
         style(chart.getStyler());
-        chart.setXAxisTitle(xAxisTitle);
+        chart.setXAxisTitle("perturbation size: " + epsilon + " of the attack or σ of the noise");
         chart.setYAxisTitle("accuracy (%)");
         chart.getStyler().setYAxisMin(0.0).setYAxisMax(100.0);
         chart.getStyler().setXAxisMin(0.0);
         chart.getStyler().setXAxisDecimalPattern("0.###");
         chart.getStyler().setYAxisDecimalPattern("0");
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-        for (int c = 0; c < curves.size(); c++) {
-            Curve curve = curves.get(c);
-            double[] percent = finite(curve.accuracy());
-            for (int i = 0; i < percent.length; i++) {
-                percent[i] *= 100;
-            }
-            XYSeries series = chart.addSeries(curve.name(), curve.size(), percent);
-            line(series, c == 0 ? WORST : ATTACK_COLOURS[(c - 1) % ATTACK_COLOURS.length],
-                    new BasicStroke(2.6f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
-            series.setMarker(SeriesMarkers.CIRCLE);
-        }
+        XYSeries noise = chart.addSeries("Gaussian noise (x = σ)", sigmas, percent(noiseAccuracy));
+        line(noise, WORST, new BasicStroke(2.6f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+        noise.setMarker(SeriesMarkers.CIRCLE);
+        XYSeries adversarial = chart.addSeries(attack + " (x = " + epsilon + ")", epsilons,
+                percent(adversarialAccuracy));
+        line(adversarial, ATTACK_COLOURS[0],
+                new BasicStroke(2.6f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+        adversarial.setMarker(SeriesMarkers.CIRCLE);
         return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static double[] percent(double[] fractions) {
+        double[] percent = finite(fractions);
+        for (int i = 0; i < percent.length; i++) {
+            percent[i] *= 100;
+        }
+        return percent;
     }
 
     private static void line(XYSeries series, Color colour, BasicStroke stroke) {

@@ -107,7 +107,6 @@ class ChannelAnalysisTest {
         ImageDataset data = TestModels.syntheticTest().first(100);
         Attack pgd = Pgd.builder(Norm.LINF, 0.05f).optSteps(10).optSeed(1).build();
         ChannelAnalysis.Result result = ChannelAnalysis.of(pgd).run(model, data, Progress.NONE);
-        System.out.print(result.table());
         assertThat(result.layer()).isEqualTo("1.5 maxPool2d (16, 7, 7)");
         assertThat(result.channels()).isEqualTo(16);
         assertThat(result.group()).containsOnly(1, -1);

@@ -84,7 +84,6 @@ class ClassPairAnalysisTest {
         for (int k = 1; k < ranked.size(); k++) {
             assertThat(ranked.get(k).count()).isLessThanOrEqualTo(ranked.get(k - 1).count());
         }
-        System.out.print(result.table(5));
         assertThat(result.table(5)).contains("class-0").contains("hardest class pairs")
                 .contains(" -> ");
 

@@ -39,7 +39,6 @@ class NoiseAnalysisTest {
         ImageDataset data = TestModels.syntheticTest().first(100);
         NoiseAnalysis.Result result = new NoiseAnalysis(SIGMAS, 2, EPSILONS, 40, 5)
                 .run(model, data, NoiseAnalysisTest::pgd, Progress.NONE);
-        System.out.print(result.table());
         double clean = ConfusionMatrix.measure(model, data, 64, done -> {}).accuracy();
         assertThat(result.cleanAccuracy()).isEqualTo(clean).isGreaterThan(0.9);
         assertThat(result.noiseAccuracy()[0]).containsExactly(clean, clean);
