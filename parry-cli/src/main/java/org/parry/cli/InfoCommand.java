@@ -16,6 +16,7 @@ import org.parry.model.ModelCard;
 import org.parry.model.Models;
 import org.parry.model.OnnxClassifier;
 import org.parry.model.SavedModel;
+import org.parry.model.zoo.CifsProbe;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -64,7 +65,11 @@ final class InfoCommand implements Callable<Integer> {
             info.put("architecture", card.architecture()
                     + (card.width() > 0 ? " width " + card.width() : "")
                     + (card.activation().equals("relu") ? "" : ", " + card.activation())
-                    + (card.firstStride() == 1 ? "" : ", first stride " + card.firstStride()));
+                    + (card.firstStride() == 1 ? "" : ", first stride " + card.firstStride())
+                    + (card.cifs().equals(CifsProbe.NONE.id()) ? "" : ", cifs " + card.cifs()
+                            + " probe (beta " + card.cifsBeta() + ")")
+                    + (card.denoise().equals(ModelCard.NO_DENOISING) ? ""
+                            : ", denoise " + card.denoise()));
             info.put("defense", card.training().getOrDefault("defense",
                     Map.of("name", card.training().getOrDefault("objective", "standard"))));
             info.put("input_shape", Arrays.toString(card.inputShape()));

@@ -37,6 +37,11 @@ final class SpartaTransfer {
         }
         try (BlockClassifier from = SavedModel.load(source)) {
             List<Sparta> modules = Sparta.findAll(from.block());
+            if (modules.isEmpty()) {
+                throw new IllegalArgumentException("--sparta-from " + source + ": that model has"
+                        + " no Sparta modules to give; give a model trained with --activation"
+                        + " sparta");
+            }
             if (modules.size() != into.size()) {
                 throw new IllegalArgumentException("--sparta-from " + source + ": that model has "
                         + modules.size() + " Sparta modules and this network " + into.size()
