@@ -34,17 +34,19 @@ import org.parry.train.TrainingSettings;
  * @param monitor whether to run with the robustness monitor
  * @param noiseAugmentation Gaussian-noise augmentation ({@link TrainingSettings#noiseAugmentation})
  * @param spartaFrom a saved model whose Sparta modules are reused frozen, or null
+ * @param learningRate Adam's learning rate, or 0 for Parry's default (1e-3)
  */
 public record TrainingRecipe(String architecture, ArchitectureOptions options, String defense,
         Float epsilon, Map<String, String> settings, String dataset, int trainSize, int epochs,
-        long seed, boolean monitor, boolean noiseAugmentation, Path spartaFrom) {
+        long seed, boolean monitor, boolean noiseAugmentation, Path spartaFrom,
+        float learningRate) {
 
     /** A recipe without noise augmentation or Sparta transfer. */
     public TrainingRecipe(String architecture, ArchitectureOptions options, String defense,
             Float epsilon, Map<String, String> settings, String dataset, int trainSize,
             int epochs, long seed, boolean monitor) {
         this(architecture, options, defense, epsilon, settings, dataset, trainSize, epochs, seed,
-                monitor, false, null);
+                monitor, false, null, 0f);
     }
 
     /** Training images the monitor holds out. */
@@ -56,6 +58,7 @@ public record TrainingRecipe(String architecture, ArchitectureOptions options, S
                 + " on " + trainSize + " " + dataset + " images for " + epochs + " epochs"
                 + (monitor ? " with the robustness monitor" : "")
                 + (noiseAugmentation ? " with Gaussian-noise augmentation" : "")
+                + (learningRate == 0f ? "" : " at learning rate " + learningRate)
                 + (spartaFrom == null ? "" : " reusing the Sparta modules of " + spartaFrom);
     }
 
@@ -70,7 +73,8 @@ public record TrainingRecipe(String architecture, ArchitectureOptions options, S
         ImageDataset test = DataSets.load(dataset, dataDirectory, Split.TEST);
         TrainingSettings training = TrainingSettings.builder().optEpochs(epochs).optSeed(seed)
                 .optNoiseAugmentation(noiseAugmentation)
-                .optSpartaFrom(spartaFrom == null ? null : spartaFrom.toString()).build();
+                .optSpartaFrom(spartaFrom == null ? null : spartaFrom.toString())
+                .optLearningRate(learningRate == 0f ? 1e-3f : learningRate).build();
         try (TrainingObjective objective = DefenseRegistry.create(defense,
                 new DefenseOptions(epsilon, settings), train.imageShape())) {
             RobustnessMonitor watch = null;

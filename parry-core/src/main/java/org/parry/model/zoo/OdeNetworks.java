@@ -13,7 +13,7 @@ import ai.djl.nn.pooling.Pool;
  * a feature extractor conv(C_in → w, 3×3, no padding, stride = the first-layer stride), GN, act,
  * conv(w → w, 4×4, stride 2, padding 1), GN, act (28×28 → 26×26 → 13×13); the body, which keeps
  * the [N, w, 13, 13] shape; then global average pooling and fc(w → K). GN is {@link GroupNorm}
- * with min(32, w) groups, act the architecture's activation. The paper's width is 64; Parry's
+ * with min(32, w/2) groups, act the architecture's activation. The paper's width is 64; Parry's
  * default of 32 is what defenses.md §2.4 advises on a CPU.
  */
 final class OdeNetworks {

@@ -121,9 +121,9 @@ class OdeArchitecturesTest {
     @ParameterizedTest
     @ValueSource(strings = {"odenet", "tisode", "res-cnn"})
     void aWidthGroupNormCannotSplitIsRefused(String name) {
-        assertThatThrownBy(() -> ModelZoo.build(name, INPUT, 10, ArchitectureOptions.ofWidth(40),
+        assertThatThrownBy(() -> ModelZoo.build(name, INPUT, 10, ArchitectureOptions.ofWidth(100),
                 Normalization.identity(1)))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("at most 32 or a multiple of 32, got 40");
+                .hasMessageContaining("an even number up to 64 or a multiple of 32, got 100");
     }
 }
