@@ -57,6 +57,9 @@ class MonitorAndArchitectureTest {
     void smoothActivationsKeepShapesAndParameterCounts() {
         long relu = parameters(ArchitectureOptions.ofWidth(8));
         for (Nonlinearity activation : Nonlinearity.values()) {
+            if (activation.parametric()) {
+                continue; // sparta: only cnn3 hosts it
+            }
             assertThat(parameters(new ArchitectureOptions(8, activation, 1)))
                     .as(activation.id()).isEqualTo(relu);
         }

@@ -64,6 +64,11 @@ public enum Nonlinearity implements Identified {
         };
     }
 
+    /** Whether the activation has parameters (Sparta): then only {@link #block(int)} builds it. */
+    public boolean parametric() {
+        return this == SPARTA;
+    }
+
     /** The activation of a convolutional stage of {@code channels} channels. */
     public Block block(int channels) {
         return this == SPARTA ? new Sparta(channels) : block();
