@@ -117,11 +117,10 @@ public final class ArchitectureTable {
         for (Run run : runs) {
             results.put(run.id(), readResult(run));
         }
-        // Train first, cheapest sections first, so that the page fills up early.
+        // Cheapest sections first, each model measured as soon as it is trained, so that the
+        // page fills up early.
         for (Run run : runs) {
             trained(run);
-        }
-        for (Run run : runs) {
             measure(run);
             writePage(runs);
         }

@@ -35,6 +35,7 @@ public final class EngineFacts {
                         + " passes keep oneDNN)"
                 : "libtorch's default kernels (oneDNN)");
         facts.put("self_test", verdict.summary());
+        ForwardCheck.fault().ifPresent(fault -> facts.put("forward_check", fault));
         return facts;
     }
 }

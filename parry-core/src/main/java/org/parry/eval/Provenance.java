@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 import org.parry.Versions;
 import org.parry.engine.CpuInfo;
 import org.parry.engine.EngineCheck;
+import org.parry.engine.ForwardCheck;
 import org.parry.model.BlockClassifier;
 import org.parry.model.Classifier;
 import org.parry.model.Pipeline;
@@ -54,7 +55,8 @@ public record Provenance(String parryVersion, String djlVersion, String pytorchV
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                         + System.getProperty("os.arch"),
                 processor(), seed, model.toString(), sha256(model), dataset, dataSha256, startedAt,
-                finishedAt, EngineCheck.verdict().summary(),
+                finishedAt, EngineCheck.verdict().summary()
+                        + ForwardCheck.fault().map(fault -> "; " + fault).orElse(""),
                 evaluated instanceof Pipeline pipeline ? pipeline.describe() : null,
                 attackLoss(evaluated));
     }

@@ -3,10 +3,12 @@ package org.parry.model;
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.function.Function;
 import org.parry.engine.Backward;
+import org.parry.engine.ForwardCheck;
 import org.parry.loss.LogitLoss;
 
 /**
@@ -20,6 +22,7 @@ public abstract class DifferentiableClassifier implements Classifier {
     private final String name;
     private final Shape inputShape;
     private final int numClasses;
+    private volatile boolean kernelsChecked;
 
     protected DifferentiableClassifier(String name, Shape inputShape, int numClasses) {
         if (inputShape.dimension() != 3) {
@@ -63,9 +66,27 @@ public abstract class DifferentiableClassifier implements Classifier {
         return true;
     }
 
+    /**
+     * Checks this model's forward pass once against libtorch's own kernels ({@link
+     * ForwardCheck}), on the first rows of {@code probe}; later calls return at once. Runs before
+     * the first logits and gradients, and before training.
+     */
+    public final void checkKernels(NDArray probe) {
+        if (kernelsChecked) {
+            return;
+        }
+        kernelsChecked = true;
+        try (NDManager scope = probe.getManager().newSubManager()) {
+            NDArray few = probe.get(new NDIndex("0:" + Math.min(8, probe.getShape().get(0))));
+            few.attach(scope);
+            ForwardCheck.verify(name, x -> forward(x, false), few);
+        }
+    }
+
     @Override
     public final NDArray logits(NDArray x) {
         InputCheck.requireBatch(this, x);
+        checkKernels(x);
         NDManager caller = x.getManager();
         try (NDManager scope = caller.newSubManager()) {
             scope.tempAttachAll(x);
@@ -80,6 +101,7 @@ public abstract class DifferentiableClassifier implements Classifier {
     public final LossGradient lossGradient(NDArray x, NDArray labels, LogitLoss loss) {
         InputCheck.requireBatch(this, x);
         InputCheck.requireLabels(this, x, labels);
+        checkKernels(x);
         return gradient(this, x, labels, leaf -> score(leaf, labels, loss));
     }
 

@@ -199,6 +199,7 @@ public final class Pipeline implements Classifier {
         }
         InputCheck.requireBatch(this, x);
         InputCheck.requireLabels(this, x, labels);
+        ((DifferentiableClassifier) network).checkKernels(x);
         return LossGradient.mean(this::pass, x, labels, loss, draws);
     }
 

@@ -27,6 +27,7 @@ import java.util.function.Predicate;
 import org.parry.data.Batch;
 import org.parry.engine.Backward;
 import org.parry.engine.EngineCheck;
+import org.parry.engine.ForwardCheck;
 import org.parry.engine.SelfTest;
 import org.parry.loss.CrossEntropyLoss;
 import org.parry.data.ImageDataset;
@@ -115,8 +116,9 @@ public final class Trainer {
                 firstEpoch = checkpoint.epochsCompleted() + 1;
             }
             try (NDManager check = model.manager().newSubManager()) {
-                oneDnnVerified = oneDnnTrainsRight(model, trainable,
-                        data.batch(check, 0, Math.min(data.size(), settings.batchSize())));
+                Batch first = data.batch(check, 0, Math.min(data.size(), settings.batchSize()));
+                model.checkKernels(first.x());
+                oneDnnVerified = oneDnnTrainsRight(model, trainable, first);
             }
             int batches = data.numBatches(settings.batchSize());
             listener.onStart(firstEpoch, settings.epochs(), batches);
@@ -226,6 +228,9 @@ public final class Trainer {
      */
     private static boolean oneDnnTrainsRight(BlockClassifier model, List<Parameter> trainable,
             Batch batch) {
+        if (ForwardCheck.fault().isPresent()) {
+            return false; // oneDNN is off for the process: nothing to verify
+        }
         if (!EngineCheck.bypassOneDnn()) {
             return true;
         }
@@ -287,6 +292,9 @@ public final class Trainer {
      * (oneDNN bypassed)"}.
      */
     public String backwardKernels() {
+        if (ForwardCheck.fault().isPresent()) {
+            return "libtorch (oneDNN off: " + ForwardCheck.fault().get() + ")";
+        }
         if (!EngineCheck.bypassOneDnn()) {
             return "onednn";
         }

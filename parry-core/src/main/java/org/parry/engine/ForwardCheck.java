@@ -1,0 +1,81 @@
+package org.parry.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * A model's own forward pass, checked once against libtorch's own kernels before Parry trusts it.
+ * On an AVX-512 AMD EPYC, oneDNN's float32 convolutions returned wrong outputs (relative error
+ * 0.03–0.06, or NaN from one call to the next) for input channel counts above 16 that are not a
+ * multiple of 16 (17, 18, 33 measured: the time-channel convolutions of an ODENet), while 1, 9,
+ * 15, 16 and 32 were right. The engine self-test covers the layer shapes Parry's zoo was built
+ * with; a model brings its own shapes, so each model's forward pass is run on its first batch
+ * twice with oneDNN and once without, and if the outputs disagree by more than {@link
+ * SelfTest#FLOAT32_LIMIT} (relative L2) or are non-finite only with oneDNN, oneDNN is switched off
+ * for the rest of the process: every later pass, forward and backward, of every model runs on
+ * libtorch's own kernels (slower, and right), and a line on standard error says so. Where
+ * libtorch's context cannot be reached (no switch) nothing is checked.
+ */
+public final class ForwardCheck {
+
+    private static volatile String fault;
+
+    private ForwardCheck() {}
+
+    /**
+     * Checks {@code forward} on {@code probe} unless oneDNN is already off.
+     *
+     * @param model the model's name, for the message
+     * @param forward the model's forward pass, without gradients
+     * @param probe a few inputs of the model
+     */
+    public static void verify(String model, UnaryOperator<NDArray> forward, NDArray probe) {
+        TorchContext torch = TorchContext.instance().orElse(null);
+        if (torch == null || !torch.oneDnnEnabled()) {
+            return;
+        }
+        synchronized (ForwardCheck.class) {
+            if (!torch.oneDnnEnabled()) {
+                return;
+            }
+            NDArray first = forward.apply(probe).toType(DataType.FLOAT64, false);
+            NDArray second = forward.apply(probe).toType(DataType.FLOAT64, false);
+            torch.setOneDnnEnabled(false);
+            NDArray reference = forward.apply(probe).toType(DataType.FLOAT64, false);
+            double error = Math.max(error(first, reference), error(second, reference));
+            if (error <= SelfTest.FLOAT32_LIMIT || !finite(reference)) {
+                torch.setOneDnnEnabled(true);
+                return;
+            }
+            fault = String.format(Locale.ROOT, "oneDNN's forward pass of model '%s' differs from"
+                    + " libtorch's own kernels on this machine (relative error %s); oneDNN is off"
+                    + " for this process", model, Double.isNaN(error) ? "NaN"
+                            : String.format(Locale.ROOT, "%.3g", error));
+            System.err.println("parry: " + fault + " (slower, and right)");
+        }
+    }
+
+    /** Forgets the fault and switches oneDNN back on, for tests that simulate one. */
+    static synchronized void reset() {
+        fault = null;
+        TorchContext.instance().ifPresent(torch -> torch.setOneDnnEnabled(true));
+    }
+
+    /** The fault that switched oneDNN off in this process, if one did. */
+    public static Optional<String> fault() {
+        return Optional.ofNullable(fault);
+    }
+
+    private static double error(NDArray value, NDArray reference) {
+        double error = value.sub(reference).norm().getDouble()
+                / Math.max(reference.norm().getDouble(), 1e-300);
+        return Double.isFinite(error) ? error : Double.NaN;
+    }
+
+    private static boolean finite(NDArray value) {
+        return !value.isNaN().any().getBoolean() && !value.isInfinite().any().getBoolean();
+    }
+}
