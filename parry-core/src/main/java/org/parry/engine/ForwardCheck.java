@@ -10,8 +10,8 @@ import java.util.function.UnaryOperator;
  * A model's own forward pass, checked once against libtorch's own kernels before Parry trusts it.
  * On an AVX-512 AMD EPYC, oneDNN's float32 convolutions returned wrong outputs (relative error
  * 0.03–0.06, or NaN from one call to the next) for input channel counts above 16 that are not a
- * multiple of 16 (17, 18, 33 measured: the time-channel convolutions of an ODENet), while 1, 9,
- * 15, 16 and 32 were right. The engine self-test covers the layer shapes Parry's zoo was built
+ * multiple of 16 (17, 18, 24, 33 measured: 17 is the time-channel convolution of a 16-wide
+ * ODENet), while 1, 9, 15, 16, 32, 48 and 64 were right. The engine self-test covers the layer shapes Parry's zoo was built
  * with; a model brings its own shapes, so each model's forward pass is run on its first batch
  * twice with oneDNN and once without, and if the outputs disagree by more than {@link
  * SelfTest#FLOAT32_LIMIT} (relative L2) or are non-finite only with oneDNN, oneDNN is switched off

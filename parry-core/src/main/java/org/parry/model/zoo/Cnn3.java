@@ -18,7 +18,7 @@ import java.util.Set;
  *   conv 2w-3x3, act, [CIFS]
  *   fc-128, ReLU, fc-K
  * </pre>
- * with same padding and w = 16 by default (16-32-32 channels, 222k parameters on 28x28 inputs;
+ * with same padding and w = 16 by default (16-32-32 channels, 216k parameters on 28x28 inputs;
  * the methods file's 32-64-64 costs four times as much per image, too much for three seeds of
  * adversarial training on two cores). The denoising block sees the 14x14 map (196 positions) and
  * CIFS the last 7x7 one. With {@code --activation sparta} the convolutional stages use Sparta and
