@@ -1,5 +1,6 @@
 package org.parry.bench;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,6 +12,7 @@ import org.parry.train.EpochMetrics;
 import org.parry.train.StandardObjective;
 import org.parry.train.Trainer;
 import org.parry.train.TrainingListener;
+import org.parry.train.TrainingObjective;
 import org.parry.train.TrainingSettings;
 
 /**
@@ -92,6 +94,43 @@ public final class TrainingBenchmark implements Benchmark {
         }
         json.put("epoch_losses", losses);
         return json;
+    }
+
+    /**
+     * Trains each model with its objective side by side: each of {@code 1 + repetitions} rounds
+     * trains one epoch of {@code data} (batch {@value #BATCH}, Parry's default optimizer, seed 1)
+     * with every model in turn, so that the machine's load hits all alike; the first round is the
+     * warm-up and is not kept. A step's loss is the whole training loss, with the CIFS probes'
+     * joint loss and TisODE's penalty when the network reports them.
+     *
+     * @return images/s of each model's timed epochs ({@link EpochMetrics#imagesPerSecond()}), in
+     *     the models' order; the samples of one round share an index
+     */
+    static List<Stats> epochsSideBySide(List<BlockClassifier> models,
+            List<? extends TrainingObjective> objectives, ImageDataset data, int repetitions)
+            throws IOException {
+        if (models.size() != objectives.size()) {
+            throw new IllegalArgumentException("one objective per model: " + models.size()
+                    + " models, " + objectives.size() + " objectives");
+        }
+        TrainingSettings settings = TrainingSettings.builder().optEpochs(1).optBatchSize(BATCH)
+                .optSeed(1).build();
+        double[][] rates = new double[models.size()][repetitions];
+        for (int round = 0; round <= repetitions; round++) {
+            for (int m = 0; m < models.size(); m++) {
+                double imagesPerSecond = new Trainer(settings, objectives.get(m),
+                        TrainingListener.NONE).fit(models.get(m), data, null, false)
+                        .get(0).imagesPerSecond();
+                if (round > 0) {
+                    rates[m][round - 1] = imagesPerSecond;
+                }
+            }
+        }
+        List<Stats> stats = new ArrayList<>();
+        for (double[] modelRates : rates) {
+            stats.add(Stats.of(modelRates));
+        }
+        return stats;
     }
 
     /** Uniform random 8-bit images with uniform random labels. */
