@@ -10,7 +10,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +50,10 @@ import org.parry.train.StandardObjective;
  * ratio ({@link Stats#over}); the table gives its median and range over the rounds. No MAC counts:
  * {@link FlopCounter} counts sequential networks of convolutions and linear layers and rejects
  * Sparta, CIFS, feature denoising and the ODE blocks (blocks with parameters or children of their
- * own), so it would count none of what this benchmark is about.
+ * own), so it would count none of what this benchmark is about. A model whose passes fail (non-finite
+ * logits or a diverged loss from a faulty engine kernel: on an AMD EPYC here, oneDNN's forward
+ * convolution with 17 or 33 input channels at batch 128 broke odenet's time-channel convolutions
+ * at widths 16 and 32) is reported as failed, with the reason; the others are measured on.
  *
  * <p><b>The non-local block alone.</b> A {@link FeatureDenoising} block with {@link
  * Denoiser#NONLOCAL}, {@link Denoiser#NONLOCAL_DOT} and, for contrast, {@link Denoiser#MEAN}, on
@@ -132,28 +134,40 @@ public final class ArchitectureBenchmark implements Benchmark {
         int batches = context.quick() ? 3 : TrainingBenchmark.BATCHES;
         int rounds = context.quick() ? 2 : 4;
         List<BlockClassifier> models = new ArrayList<>();
+        List<Guard> guards = new ArrayList<>();
         long[] parameters = new long[variants.size()];
         List<Timing.Result> gradient;
         List<Stats> training;
         try (NDManager data = NDManager.newBaseManager()) {
             for (Variant variant : variants) {
-                BlockClassifier model = Models.initialized(variant.architecture(),
-                        variant.options(), Models.MNIST, CLASSES, SEED);
-                models.add(model);
-                parameters[models.size() - 1] = learnableParameters(model);
+                models.add(Models.initialized(variant.architecture(), variant.options(),
+                        Models.MNIST, CLASSES, SEED));
+                parameters[models.size() - 1] = learnableParameters(models.get(models.size() - 1));
+                guards.add(new Guard());
             }
             NDArray x = data.randomUniform(0f, 1f, new Shape(BATCH).addAll(Models.MNIST));
             NDArray y = data.randomInteger(0, CLASSES, new Shape(BATCH), DataType.INT64);
             List<Timing.Operation> passes = new ArrayList<>();
-            for (BlockClassifier model : models) {
-                passes.add(GradientBenchmark.gradientPass(model, x, y));
+            for (int m = 0; m < models.size(); m++) {
+                passes.add(guards.get(m).guard("fwd+bwd",
+                        GradientBenchmark.gradientPass(models.get(m), x, y)));
             }
             gradient = context.timing(5).measureSideBySide(passes);
             ImageDataset images = TrainingBenchmark.randomDataset(batches * BATCH, CLASSES, 7);
-            training = TrainingBenchmark.epochsSideBySide(models,
-                    Collections.nCopies(models.size(), new StandardObjective()), images, rounds);
+            StandardObjective objective = new StandardObjective();
+            List<TrainingBenchmark.Epoch> epochs = new ArrayList<>();
+            for (int m = 0; m < models.size(); m++) {
+                BlockClassifier model = models.get(m);
+                epochs.add(guards.get(m).guard("training",
+                        () -> TrainingBenchmark.trainEpoch(model, objective, images)));
+            }
+            training = TrainingBenchmark.epochsSideBySide(epochs, rounds);
         } finally {
             models.forEach(BlockClassifier::close);
+        }
+        if (guards.get(0).failure != null) {
+            throw new IllegalStateException("the baseline " + variants.get(0).name()
+                    + " failed, so no cost can be given: " + guards.get(0).failure);
         }
         Table table = new Table("model", "parameters", "fwd+bwd images/s (median, min..max, spread)",
                 "cost vs cnn3", "training images/s (median, min..max, spread)", "cost vs cnn3");
@@ -162,13 +176,6 @@ public final class ArchitectureBenchmark implements Benchmark {
         Stats plainTraining = training.get(0);
         for (int m = 0; m < variants.size(); m++) {
             Variant variant = variants.get(m);
-            Stats gradientCost = gradient.get(m).secondsPerOp().over(plainGradient);
-            // images/s, so the baseline's rate over the model's is the model's time over the baseline's
-            Stats trainingCost = plainTraining.over(training.get(m));
-            Stats gradientRate = gradient.get(m).rate(BATCH);
-            table.row(variant.name(), String.format("%,d", parameters[m]), gradientRate.format("%.0f"),
-                    cost(gradientCost), training.get(m).format("%.0f"), cost(trainingCost));
-
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("model", variant.name());
             row.put("architecture", variant.architecture());
@@ -178,6 +185,19 @@ public final class ArchitectureBenchmark implements Benchmark {
             row.put("denoise", variant.options().denoise() == null ? null
                     : variant.options().denoise().id());
             row.put("parameters", parameters[m]);
+            rows.add(row);
+            String parameterCell = String.format("%,d", parameters[m]);
+            if (guards.get(m).failure != null) {
+                row.put("error", guards.get(m).failure);
+                table.row(variant.name(), parameterCell, "FAILED (below)", "-", "-", "-");
+                continue;
+            }
+            Stats gradientCost = gradient.get(m).secondsPerOp().over(plainGradient);
+            // images/s, so the baseline's rate over the model's is the model's time over the baseline's
+            Stats trainingCost = plainTraining.over(training.get(m));
+            Stats gradientRate = gradient.get(m).rate(BATCH);
+            table.row(variant.name(), parameterCell, gradientRate.format("%.0f"),
+                    cost(gradientCost), training.get(m).format("%.0f"), cost(trainingCost));
             Map<String, Object> fwdBwd = new LinkedHashMap<>();
             fwdBwd.put("calls_per_repetition", gradient.get(m).opsPerRepetition());
             fwdBwd.put("ms_per_batch", gradient.get(m).secondsPerOp().scale(1e3).toJson());
@@ -188,18 +208,59 @@ public final class ArchitectureBenchmark implements Benchmark {
             train.put("images_per_second", training.get(m).toJson());
             train.put("cost_vs_cnn3", trainingCost.toJson());
             row.put("training", train);
-            rows.add(row);
         }
         table.print(context.out());
         context.out().printf("  batch %d, 1x28x28, %d classes, width %d. fwd+bwd: lossGradient with"
                 + " cross-entropy (joint loss with CIFS probes), evaluation mode, %d rounds;%n",
-                BATCH, CLASSES, WIDTH, gradient.get(0).secondsPerOp().samples().length);
+                BATCH, CLASSES, WIDTH, plainGradient.samples().length);
         context.out().printf("  training: standard objective (+ CIFS joint loss, TisODE penalty),"
                 + " one %d-batch epoch per model per round, %d rounds after 1 warm-up.%n",
                 batches, rounds);
         context.out().println("  cost = the model's time over cnn3's in the same round: median"
                 + " (min..max) over the rounds");
+        for (int m = 0; m < variants.size(); m++) {
+            if (guards.get(m).failure != null) {
+                context.out().printf("  %s FAILED, its numbers discarded: %s%n",
+                        variants.get(m).name(), guards.get(m).failure);
+            }
+        }
         return rows;
+    }
+
+    /**
+     * Whether one model still runs. A faulty engine kernel can make a model's logits NaN, which
+     * Parry refuses with an {@link IllegalStateException} (non-finite logits, a diverged training
+     * loss), at times only after some good calls. Each model's work runs through its guard: the
+     * first failure is recorded and the model's later calls do nothing, so that the others'
+     * measurement goes on; the failed model's numbers are discarded.
+     */
+    private static final class Guard {
+        private String failure;
+
+        Timing.Operation guard(String phase, Timing.Operation operation) {
+            return () -> {
+                if (failure == null) {
+                    try {
+                        operation.run();
+                    } catch (IllegalStateException e) {
+                        failure = phase + ": " + e.getMessage();
+                    }
+                }
+            };
+        }
+
+        TrainingBenchmark.Epoch guard(String phase, TrainingBenchmark.Epoch epoch) {
+            return () -> {
+                if (failure == null) {
+                    try {
+                        return epoch.imagesPerSecond();
+                    } catch (IllegalStateException e) {
+                        failure = phase + ": " + e.getMessage();
+                    }
+                }
+                return Double.NaN;
+            };
+        }
     }
 
     /** The model's learnable parameters (BatchNorm's running statistics not counted). */

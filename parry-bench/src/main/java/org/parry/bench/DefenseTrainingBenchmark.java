@@ -48,7 +48,13 @@ public final class DefenseTrainingBenchmark implements Benchmark {
                 objectives.add(DefenseRegistry.create(defense, new DefenseOptions(
                         defense.equals("standard") ? null : 0.1f, Map.of()), Models.MNIST));
             }
-            rates = TrainingBenchmark.epochsSideBySide(models, objectives, data, repetitions);
+            List<TrainingBenchmark.Epoch> epochs = new ArrayList<>();
+            for (int d = 0; d < DEFENSES.size(); d++) {
+                BlockClassifier model = models.get(d);
+                TrainingObjective objective = objectives.get(d);
+                epochs.add(() -> TrainingBenchmark.trainEpoch(model, objective, data));
+            }
+            rates = TrainingBenchmark.epochsSideBySide(epochs, repetitions);
         } finally {
             objectives.forEach(TrainingObjective::close);
             models.forEach(BlockClassifier::close);

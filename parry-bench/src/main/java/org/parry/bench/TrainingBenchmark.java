@@ -96,39 +96,49 @@ public final class TrainingBenchmark implements Benchmark {
         return json;
     }
 
+    /** One epoch of training whose throughput is measured. */
+    @FunctionalInterface
+    interface Epoch {
+        /** Trains the epoch; returns its images/s. */
+        double imagesPerSecond() throws IOException;
+    }
+
     /**
-     * Trains each model with its objective side by side: each of {@code 1 + repetitions} rounds
-     * trains one epoch of {@code data} (batch {@value #BATCH}, Parry's default optimizer, seed 1)
-     * with every model in turn, so that the machine's load hits all alike; the first round is the
-     * warm-up and is not kept. A step's loss is the whole training loss, with the CIFS probes'
+     * One epoch of {@code data} with {@link Trainer} (batch {@value #BATCH}, Parry's default
+     * optimizer, seed 1, no checkpoints). A step's loss is the objective's, with the CIFS probes'
      * joint loss and TisODE's penalty when the network reports them.
      *
-     * @return images/s of each model's timed epochs ({@link EpochMetrics#imagesPerSecond()}), in
-     *     the models' order; the samples of one round share an index
+     * @return its images/s ({@link EpochMetrics#imagesPerSecond()})
      */
-    static List<Stats> epochsSideBySide(List<BlockClassifier> models,
-            List<? extends TrainingObjective> objectives, ImageDataset data, int repetitions)
+    static double trainEpoch(BlockClassifier model, TrainingObjective objective, ImageDataset data)
             throws IOException {
-        if (models.size() != objectives.size()) {
-            throw new IllegalArgumentException("one objective per model: " + models.size()
-                    + " models, " + objectives.size() + " objectives");
-        }
         TrainingSettings settings = TrainingSettings.builder().optEpochs(1).optBatchSize(BATCH)
                 .optSeed(1).build();
-        double[][] rates = new double[models.size()][repetitions];
+        return new Trainer(settings, objective, TrainingListener.NONE).fit(model, data, null, false)
+                .get(0).imagesPerSecond();
+    }
+
+    /**
+     * Runs epochs side by side: each of {@code 1 + repetitions} rounds runs every epoch once in
+     * turn, so that the machine's load hits all alike; the first round is the warm-up and is not
+     * kept.
+     *
+     * @return images/s of each epoch's timed rounds, in the epochs' order; the samples of one
+     *     round share an index
+     */
+    static List<Stats> epochsSideBySide(List<Epoch> epochs, int repetitions) throws IOException {
+        double[][] rates = new double[epochs.size()][repetitions];
         for (int round = 0; round <= repetitions; round++) {
-            for (int m = 0; m < models.size(); m++) {
-                double imagesPerSecond = new Trainer(settings, objectives.get(m),
-                        TrainingListener.NONE).fit(models.get(m), data, null, false)
-                        .get(0).imagesPerSecond();
+            for (int e = 0; e < epochs.size(); e++) {
+                double imagesPerSecond = epochs.get(e).imagesPerSecond();
                 if (round > 0) {
-                    rates[m][round - 1] = imagesPerSecond;
+                    rates[e][round - 1] = imagesPerSecond;
                 }
             }
         }
         List<Stats> stats = new ArrayList<>();
-        for (double[] modelRates : rates) {
-            stats.add(Stats.of(modelRates));
+        for (double[] epochRates : rates) {
+            stats.add(Stats.of(epochRates));
         }
         return stats;
     }
