@@ -12,7 +12,6 @@ import org.parry.attack.AttackOptions;
 import org.parry.attack.AttackRegistry;
 import org.parry.attack.AttackResult;
 import org.parry.criterion.Misclassification;
-import org.parry.loss.CrossEntropyLoss;
 import org.parry.loss.LogitLoss;
 import org.parry.model.BlockClassifier;
 import org.parry.model.Classifier;
@@ -64,12 +63,8 @@ public final class AttackBenchmark implements Benchmark {
                     NDManager data = NDManager.newBaseManager()) {
                 NDArray x = data.randomUniform(0f, 1f, new Shape(BATCH).addAll(Models.MNIST));
                 NDArray y = classifier.logits(x).argMax(1).toType(DataType.INT64, false);
-                Timing.Result raw = context.timing(3).measure(() -> {
-                    try (NDManager step = data.newSubManager()) {
-                        step.tempAttachAll(x, y);
-                        classifier.lossGradient(x, y, CrossEntropyLoss.get());
-                    }
-                });
+                Timing.Result raw = context.timing(3)
+                        .measure(GradientBenchmark.gradientPass(classifier, x, y));
                 var attack = AttackRegistry.create("pgd", new AttackOptions(Norm.LINF, 1e-4f,
                         STEPS, 0, Map.of("randomStart", "false")));
                 Timing.Result attacked = context.timing(1).measure(() -> {

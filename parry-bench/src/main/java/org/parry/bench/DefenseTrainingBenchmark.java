@@ -8,10 +8,7 @@ import org.parry.data.ImageDataset;
 import org.parry.defense.DefenseOptions;
 import org.parry.defense.DefenseRegistry;
 import org.parry.model.BlockClassifier;
-import org.parry.train.Trainer;
-import org.parry.train.TrainingListener;
 import org.parry.train.TrainingObjective;
-import org.parry.train.TrainingSettings;
 
 /**
  * Adversarial-training throughput: images/s of training {@code small-cnn} with the standard
@@ -42,9 +39,7 @@ public final class DefenseTrainingBenchmark implements Benchmark {
         int batches = context.quick() ? 3 : TrainingBenchmark.BATCHES;
         int repetitions = context.quick() ? 2 : 4;
         ImageDataset data = TrainingBenchmark.randomDataset(batches * TrainingBenchmark.BATCH, 10, 7);
-        TrainingSettings settings = TrainingSettings.builder().optEpochs(1)
-                .optBatchSize(TrainingBenchmark.BATCH).optSeed(1).build();
-        Map<String, List<Double>> rates = new LinkedHashMap<>();
+        List<Stats> rates;
         List<BlockClassifier> models = new ArrayList<>();
         List<TrainingObjective> objectives = new ArrayList<>();
         try {
@@ -52,18 +47,14 @@ public final class DefenseTrainingBenchmark implements Benchmark {
                 models.add(Models.initialized(TrainingBenchmark.MODEL, Models.MNIST, 10, 42));
                 objectives.add(DefenseRegistry.create(defense, new DefenseOptions(
                         defense.equals("standard") ? null : 0.1f, Map.of()), Models.MNIST));
-                rates.put(defense, new ArrayList<>());
             }
-            for (int repetition = 0; repetition <= repetitions; repetition++) {
-                for (int d = 0; d < DEFENSES.size(); d++) {
-                    double imagesPerSecond = new Trainer(settings, objectives.get(d),
-                            TrainingListener.NONE).fit(models.get(d), data, null, false)
-                            .get(0).imagesPerSecond();
-                    if (repetition > 0) {
-                        rates.get(DEFENSES.get(d)).add(imagesPerSecond);
-                    }
-                }
+            List<TrainingBenchmark.Epoch> epochs = new ArrayList<>();
+            for (int d = 0; d < DEFENSES.size(); d++) {
+                BlockClassifier model = models.get(d);
+                TrainingObjective objective = objectives.get(d);
+                epochs.add(() -> TrainingBenchmark.trainEpoch(model, objective, data));
             }
+            rates = TrainingBenchmark.epochsSideBySide(epochs, repetitions);
         } finally {
             objectives.forEach(TrainingObjective::close);
             models.forEach(BlockClassifier::close);
@@ -71,9 +62,10 @@ public final class DefenseTrainingBenchmark implements Benchmark {
         Table table = new Table("objective", "images/s (median, min..max, spread)",
                 "cost vs standard", "ideal");
         Map<String, Object> json = new LinkedHashMap<>();
-        double standard = Stats.of(toArray(rates.get("standard"))).median();
-        for (String defense : DEFENSES) {
-            Stats stats = Stats.of(toArray(rates.get(defense)));
+        double standard = rates.get(DEFENSES.indexOf("standard")).median();
+        for (int d = 0; d < DEFENSES.size(); d++) {
+            String defense = DEFENSES.get(d);
+            Stats stats = rates.get(d);
             double cost = standard / stats.median();
             table.row(defense, stats.format("%.0f"), String.format("%.2f×", cost),
                     String.format("%.0f×", IDEAL.get(defense)));
@@ -87,9 +79,5 @@ public final class DefenseTrainingBenchmark implements Benchmark {
         context.out().printf("  %d timed repetitions of one %d-batch epoch per objective, after 1"
                 + " warm-up%n", repetitions, batches);
         return json;
-    }
-
-    private static double[] toArray(List<Double> values) {
-        return values.stream().mapToDouble(Double::doubleValue).toArray();
     }
 }

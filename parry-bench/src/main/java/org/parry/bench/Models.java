@@ -30,9 +30,19 @@ public final class Models {
      */
     public static BlockClassifier initialized(String architecture, Shape inputShape,
             int numClasses, long seed) {
+        return initialized(architecture, ArchitectureOptions.DEFAULT, inputShape, numClasses, seed);
+    }
+
+    /**
+     * The same with these options (width, activation, robust blocks).
+     *
+     * @return a classifier owning its own parameter manager (close it)
+     */
+    public static BlockClassifier initialized(String architecture, ArchitectureOptions options,
+            Shape inputShape, int numClasses, long seed) {
         Engine.getInstance().setRandomSeed((int) seed);
         NDManager manager = NDManager.newBaseManager();
-        Block block = ModelZoo.build(architecture, inputShape, numClasses, ArchitectureOptions.DEFAULT,
+        Block block = ModelZoo.build(architecture, inputShape, numClasses, options,
                 Normalization.identity((int) inputShape.get(0)));
         block.initialize(manager, DataType.FLOAT32, new Shape(1).addAll(inputShape));
         return new BlockClassifier(architecture, block, inputShape, numClasses, manager);

@@ -50,6 +50,23 @@ public record Stats(double median, double min, double max, double[] samples) {
         return of(inverted);
     }
 
+    /**
+     * The ratio of each sample to the sample of {@code denominator} taken in the same round, for
+     * quantities measured side by side ({@link Timing#measureSideBySide}): e.g. a model's time per
+     * batch over the baseline's, its cost relative to the baseline in each round.
+     */
+    public Stats over(Stats denominator) {
+        if (denominator.samples.length != samples.length) {
+            throw new IllegalArgumentException("paired ratios need as many samples in both, got "
+                    + samples.length + " and " + denominator.samples.length);
+        }
+        double[] ratios = new double[samples.length];
+        for (int i = 0; i < samples.length; i++) {
+            ratios[i] = samples[i] / denominator.samples[i];
+        }
+        return of(ratios);
+    }
+
     /** "median (min..max, ±x%)" with the given number format, e.g. {@code "%.1f"}. */
     public String format(String number) {
         return String.format(number + " (" + number + ".." + number + ", spread %.1f%%)",

@@ -1,5 +1,8 @@
 package org.parry.bench;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Times an operation the same way for every benchmark: a warm-up, a calibration that picks how
  * many operations one repetition runs (so that it lasts about {@code targetSeconds}), then
@@ -39,6 +42,42 @@ public record Timing(int warmupOps, int repetitions, double targetSeconds) {
 
     /** Warms up, calibrates and measures {@code operation}. */
     public Result measure(Operation operation) throws Exception {
+        return measureSideBySide(List.of(operation)).get(0);
+    }
+
+    /**
+     * Measures several operations side by side: each is warmed up and calibrated in turn, then the
+     * repetitions run in rounds, every round one repetition of each operation in order. A change
+     * of the machine's load during the run then hits all of them alike, and the samples of two
+     * operations taken in the same round are a paired comparison ({@link Stats#over}).
+     *
+     * @return the results, in the operations' order
+     */
+    public List<Result> measureSideBySide(List<Operation> operations) throws Exception {
+        int[] ops = new int[operations.size()];
+        for (int k = 0; k < ops.length; k++) {
+            ops[k] = calibrate(operations.get(k));
+        }
+        double[][] seconds = new double[ops.length][repetitions];
+        for (int r = 0; r < repetitions; r++) {
+            for (int k = 0; k < ops.length; k++) {
+                Operation operation = operations.get(k);
+                long start = System.nanoTime();
+                for (int i = 0; i < ops[k]; i++) {
+                    operation.run();
+                }
+                seconds[k][r] = (System.nanoTime() - start) / 1e9 / ops[k];
+            }
+        }
+        List<Result> results = new ArrayList<>();
+        for (int k = 0; k < ops.length; k++) {
+            results.add(new Result(Stats.of(seconds[k]), ops[k]));
+        }
+        return results;
+    }
+
+    /** Runs the warm-up; returns how many operations make one repetition of about the target length. */
+    private int calibrate(Operation operation) throws Exception {
         long warmupStart = 0;
         for (int i = 0; i < warmupOps; i++) {
             if (i == warmupOps / 2) {
@@ -48,15 +87,6 @@ public record Timing(int warmupOps, int repetitions, double targetSeconds) {
         }
         int calibrated = warmupOps - warmupOps / 2;
         double estimate = Math.max((System.nanoTime() - warmupStart) / 1e9 / calibrated, 1e-9);
-        int ops = (int) Math.max(1, Math.min(MAX_OPS_PER_REPETITION, Math.round(targetSeconds / estimate)));
-        double[] seconds = new double[repetitions];
-        for (int r = 0; r < repetitions; r++) {
-            long start = System.nanoTime();
-            for (int i = 0; i < ops; i++) {
-                operation.run();
-            }
-            seconds[r] = (System.nanoTime() - start) / 1e9 / ops;
-        }
-        return new Result(Stats.of(seconds), ops);
+        return (int) Math.max(1, Math.min(MAX_OPS_PER_REPETITION, Math.round(targetSeconds / estimate)));
     }
 }

@@ -1,5 +1,6 @@
 package org.parry.bench;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,6 +12,7 @@ import org.parry.train.EpochMetrics;
 import org.parry.train.StandardObjective;
 import org.parry.train.Trainer;
 import org.parry.train.TrainingListener;
+import org.parry.train.TrainingObjective;
 import org.parry.train.TrainingSettings;
 
 /**
@@ -92,6 +94,53 @@ public final class TrainingBenchmark implements Benchmark {
         }
         json.put("epoch_losses", losses);
         return json;
+    }
+
+    /** One epoch of training whose throughput is measured. */
+    @FunctionalInterface
+    interface Epoch {
+        /** Trains the epoch; returns its images/s. */
+        double imagesPerSecond() throws IOException;
+    }
+
+    /**
+     * One epoch of {@code data} with {@link Trainer} (batch {@value #BATCH}, Parry's default
+     * optimizer, seed 1, no checkpoints). A step's loss is the objective's, with the CIFS probes'
+     * joint loss and TisODE's penalty when the network reports them.
+     *
+     * @return its images/s ({@link EpochMetrics#imagesPerSecond()})
+     */
+    static double trainEpoch(BlockClassifier model, TrainingObjective objective, ImageDataset data)
+            throws IOException {
+        TrainingSettings settings = TrainingSettings.builder().optEpochs(1).optBatchSize(BATCH)
+                .optSeed(1).build();
+        return new Trainer(settings, objective, TrainingListener.NONE).fit(model, data, null, false)
+                .get(0).imagesPerSecond();
+    }
+
+    /**
+     * Runs epochs side by side: each of {@code 1 + repetitions} rounds runs every epoch once in
+     * turn, so that the machine's load hits all alike; the first round is the warm-up and is not
+     * kept.
+     *
+     * @return images/s of each epoch's timed rounds, in the epochs' order; the samples of one
+     *     round share an index
+     */
+    static List<Stats> epochsSideBySide(List<Epoch> epochs, int repetitions) throws IOException {
+        double[][] rates = new double[epochs.size()][repetitions];
+        for (int round = 0; round <= repetitions; round++) {
+            for (int e = 0; e < epochs.size(); e++) {
+                double imagesPerSecond = epochs.get(e).imagesPerSecond();
+                if (round > 0) {
+                    rates[e][round - 1] = imagesPerSecond;
+                }
+            }
+        }
+        List<Stats> stats = new ArrayList<>();
+        for (double[] epochRates : rates) {
+            stats.add(Stats.of(epochRates));
+        }
+        return stats;
     }
 
     /** Uniform random 8-bit images with uniform random labels. */
