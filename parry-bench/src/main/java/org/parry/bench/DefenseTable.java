@@ -24,7 +24,6 @@ import org.parry.data.ImageDataset;
 import org.parry.data.Split;
 import org.parry.eval.EvaluationListener;
 import org.parry.eval.EvaluationSettings;
-import org.parry.eval.SanityCheck;
 import org.parry.eval.SanityChecks;
 import org.parry.eval.Evaluator;
 import org.parry.eval.Suite;
@@ -306,15 +305,8 @@ public final class DefenseTable {
                 result.put("autoattack", evaluation.results().get(0).robustAccuracy());
                 result.put("autoattack_points", aaPoints);
                 result.put("autoattack_seconds", (System.nanoTime() - start) / 1e9);
-                Map<String, String> flagged = new LinkedHashMap<>();
-                for (SanityCheck check : SanityChecks.run(model, testSet(run).first(aaPoints),
-                        settings, evaluation)) {
-                    if (check.status() == SanityCheck.Status.WARN
-                            || check.status() == SanityCheck.Status.FAIL) {
-                        flagged.put(check.id(), check.status() + ": " + check.explanation());
-                    }
-                }
-                result.put("sanity_flags", flagged);
+                result.put("sanity_flags", SanityChecks.flagged(SanityChecks.run(model,
+                        testSet(run).first(aaPoints), settings, evaluation)));
                 save(run);
             }
         }

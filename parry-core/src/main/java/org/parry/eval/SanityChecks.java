@@ -3,6 +3,7 @@ package org.parry.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -111,6 +112,18 @@ public final class SanityChecks {
         this.run = run;
         this.epsilon = settings.epsilons()[0];
         this.norm = settings.norm();
+    }
+
+    /** The checks that warned or failed, by id, each with its status and explanation. */
+    public static Map<String, String> flagged(List<SanityCheck> checks) {
+        Map<String, String> flagged = new LinkedHashMap<>();
+        for (SanityCheck check : checks) {
+            if (check.status() == SanityCheck.Status.WARN
+                    || check.status() == SanityCheck.Status.FAIL) {
+                flagged.put(check.id(), check.status() + ": " + check.explanation());
+            }
+        }
+        return flagged;
     }
 
     /** Runs every check at {@link SanityLevel#FULL} on a finished evaluation. */
