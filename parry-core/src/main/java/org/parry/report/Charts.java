@@ -168,16 +168,8 @@ public final class Charts {
         int count = rows.size();
         cells.forEach(c -> c[1] = count - 1 - c[1].intValue());
         java.util.Collections.reverse(rows);
-        // the builder, unlike the constructor, sets the heat map's default theme (colours, fonts)
-        HeatMapChart chart = new HeatMapChartBuilder().width(WIDTH)
-                .height(Math.max(HEIGHT, 120 + 34 * count)).build();
-        style(chart.getStyler());
-        chart.setXAxisTitle("target (error rate %, diagonal = white-box)");
-        chart.setYAxisTitle("attack from source");
-        chart.getStyler().setMin(0).setMax(100).setShowValue(true)
-                .setHeatMapValueDecimalPattern("0.0").setValueFontColor(INK)
-                .setRangeColors(new Color[] {Color.WHITE, new Color(0xF4C095), new Color(0xC2413A)});
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        HeatMapChart chart = percentHeatMap(count, "target (error rate %, diagonal = white-box)",
+                "attack from source", "0.0");
         chart.addSeries("error rate (%)", targets, rows, cells);
         return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
     }
@@ -271,15 +263,9 @@ public final class Charts {
         }
         List<String> rows = new ArrayList<>(trueClasses);
         java.util.Collections.reverse(rows);
-        HeatMapChart chart = new HeatMapChartBuilder().width(WIDTH)
-                .height(Math.max(HEIGHT, 120 + 34 * count)).build();
-        style(chart.getStyler());
-        chart.setXAxisTitle("prediction at the adversarial example (% of the row's successes)");
-        chart.setYAxisTitle("true class");
-        chart.getStyler().setMin(0).setMax(100).setShowValue(true)
-                .setHeatMapValueDecimalPattern("0").setValueFontColor(INK)
-                .setRangeColors(new Color[] {Color.WHITE, new Color(0xF4C095), new Color(0xC2413A)});
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        HeatMapChart chart = percentHeatMap(count,
+                "prediction at the adversarial example (% of the row's successes)", "true class",
+                "0");
         if (predictedClasses.stream().mapToInt(String::length).sum() > 70) {
             chart.getStyler().setXAxisLabelRotation(35);
         }
@@ -370,5 +356,23 @@ public final class Charts {
 
     private static double finite(double value) {
         return Double.isFinite(value) ? value : 0;
+    }
+
+    /**
+     * A heat map of percentages (0 to 100, white to red, values printed) with {@code rows} rows;
+     * the builder, unlike the constructor, sets the heat map's default theme (colours, fonts).
+     */
+    private static HeatMapChart percentHeatMap(int rows, String xTitle, String yTitle,
+            String decimalPattern) {
+        HeatMapChart chart = new HeatMapChartBuilder().width(WIDTH)
+                .height(Math.max(HEIGHT, 120 + 34 * rows)).build();
+        style(chart.getStyler());
+        chart.setXAxisTitle(xTitle);
+        chart.setYAxisTitle(yTitle);
+        chart.getStyler().setMin(0).setMax(100).setShowValue(true)
+                .setHeatMapValueDecimalPattern(decimalPattern).setValueFontColor(INK)
+                .setRangeColors(new Color[] {Color.WHITE, new Color(0xF4C095), new Color(0xC2413A)});
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        return chart;
     }
 }
