@@ -46,8 +46,9 @@ import org.parry.attack.Require;
  * <p><b>Parameters.</b> Two, named {@code "weight"} [C, 1, k, k] and {@code "bias"} [C], held by
  * this block itself (no child blocks): inside a {@code SequentialBlock} they appear as {@code
  * "NNSparta_weight"} and {@code "NNSparta_bias"} (NN = the block's position). {@code
- * freezeParameters(true)} on this block freezes exactly these two; note that a trainer which
- * unfreezes its whole network before a step unfreezes them too.
+ * freezeParameters(true)} on this block freezes exactly these two; Parry's trainer keeps the
+ * modules it reused from another model ({@code --sparta-from}) frozen by excluding them from the
+ * parameters it trains.
  */
 public final class Sparta extends AbstractBlock {
 
