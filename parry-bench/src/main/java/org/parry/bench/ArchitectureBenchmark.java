@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.parry.data.ImageDataset;
 import org.parry.engine.Backward;
+import org.parry.engine.ForwardCheck;
 import org.parry.model.BlockClassifier;
 import org.parry.model.zoo.ArchitectureOptions;
 import org.parry.model.zoo.CifsProbe;
@@ -125,6 +126,7 @@ public final class ArchitectureBenchmark implements Benchmark {
     public Map<String, Object> run(BenchContext context) throws Exception {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("models", compareModels(context));
+        json.put("onednn_off", ForwardCheck.fault().orElse(null));
         json.put("denoising_block", denoisingBlock(context));
         return json;
     }
@@ -147,6 +149,13 @@ public final class ArchitectureBenchmark implements Benchmark {
             }
             NDArray x = data.randomUniform(0f, 1f, new Shape(BATCH).addAll(Models.MNIST));
             NDArray y = data.randomInteger(0, CLASSES, new Shape(BATCH), DataType.INT64);
+            // Every model's forward check first, so that all passes below run on the same
+            // kernels: where one model's check switches oneDNN off, it is off for all of them.
+            for (BlockClassifier model : models) {
+                model.checkKernels(x);
+            }
+            ForwardCheck.fault().ifPresent(fault -> context.out().println("  note: " + fault
+                    + "; every pass below runs on libtorch's own kernels"));
             List<Timing.Operation> passes = new ArrayList<>();
             for (int m = 0; m < models.size(); m++) {
                 passes.add(guards.get(m).guard("fwd+bwd",
