@@ -633,14 +633,14 @@ public final class ArchitectureTable {
             if (result.get("channels") instanceof String table) {
                 page.append("#### Channels of ").append(run.id()).append("\n\n")
                         .append("![channels](").append(directory).append('/').append(run.id())
-                        .append('-').append(ChannelAnalysis.CHART).append(")\n\n")
-                        .append(table).append("\n\n");
+                        .append('-').append(ChannelAnalysis.CHART).append(")\n\n```\n")
+                        .append(table.strip()).append("\n```\n\n");
             }
             if (result.get("classes") instanceof String table) {
                 page.append("#### Class pairs of ").append(run.id()).append("\n\n")
                         .append("![class pairs](").append(directory).append('/').append(run.id())
-                        .append('-').append(ClassPairAnalysis.CHART).append(")\n\n")
-                        .append(table).append("\n\n");
+                        .append('-').append(ClassPairAnalysis.CHART).append(")\n\n```\n")
+                        .append(table.strip()).append("\n```\n\n");
             }
         }
     }
