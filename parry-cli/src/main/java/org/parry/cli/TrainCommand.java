@@ -3,6 +3,7 @@ package org.parry.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.LinkedHashMap;
@@ -215,7 +216,7 @@ final class TrainCommand implements Callable<Integer> {
                     + "'; choose none or cifs");
         };
         options = options.withDenoise(denoise.trim().equalsIgnoreCase(ModelCard.NO_DENOISING) ? null
-                : Denoiser.parse(denoise));
+                : denoiser(denoise));
         ImageDataset train = data.load(Split.TRAIN);
         ImageDataset test = DataSets.load(data.dataset, data.dataDir, Split.TEST);
         Map<String, String> named = PrefixedSettings.parse("defense", defense, defenseSettings);
@@ -270,6 +271,17 @@ final class TrainCommand implements Callable<Integer> {
      * Stage 1 of defensive distillation when no teacher is given: the same architecture trained
      * at the student's temperature, saved in {@code <out>/teacher}.
      */
+    /** The --denoise operation, or a one-line error listing "none" and the operations. */
+    private static Denoiser denoiser(String text) {
+        try {
+            return Denoiser.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown --denoise '" + text + "'; choose "
+                    + ModelCard.NO_DENOISING + " or one of " + Arrays.stream(
+                            Denoiser.values()).map(Denoiser::id).toList());
+        }
+    }
+
     private Path trainTeacher(ArchitectureOptions options, ImageDataset train, ImageDataset test,
             TrainingSettings settings, Map<String, String> named, Path out) throws IOException {
         Path teacher = out.resolve("teacher");

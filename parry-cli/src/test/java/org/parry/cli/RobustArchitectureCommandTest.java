@@ -166,8 +166,8 @@ class RobustArchitectureCommandTest {
         assertClearError(trainInto(dir, "cifs", "--arch", "small-cnn", "--block", "cifs"),
                 "architecture 'small-cnn' cannot host a cifs block", "[cnn3]");
         assertClearError(trainInto(dir, "denoise", "--arch", "cnn3", "--denoise", "foo"),
-                "unknown denoiser 'foo'", "nonlocal", "nonlocal-embedded", "nonlocal-dot",
-                "bilateral", "mean", "median");
+                "unknown --denoise 'foo'", "none or one of", "nonlocal", "nonlocal-embedded",
+                "nonlocal-dot", "bilateral", "mean", "median");
         assertClearError(trainInto(dir, "block", "--arch", "cnn3", "--block", "dropblock"),
                 "unknown --block 'dropblock'", "none or cifs");
         assertClearError(trainInto(dir, "from", "--arch", "cnn3", "--width", "4", "--activation",
