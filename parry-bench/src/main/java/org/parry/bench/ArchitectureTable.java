@@ -1,6 +1,5 @@
 package org.parry.bench;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -10,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import com.fasterxml.jackson.core.type.TypeReference;
 import org.parry.analysis.ChannelAnalysis;
 import org.parry.analysis.ClassPairAnalysis;
 import org.parry.analysis.NoiseAnalysis;
@@ -26,6 +26,7 @@ import org.parry.eval.EvaluationSettings;
 import org.parry.eval.Evaluator;
 import org.parry.eval.SanityChecks;
 import org.parry.eval.Suite;
+import org.parry.experiments.Seeds;
 import org.parry.io.AtomicFiles;
 import org.parry.model.BlockClassifier;
 import org.parry.model.ModelCard;
@@ -35,6 +36,7 @@ import org.parry.model.zoo.CifsProbe;
 import org.parry.model.zoo.Denoiser;
 import org.parry.model.zoo.Nonlinearity;
 import org.parry.norm.Norm;
+import org.parry.train.TrainingRecipe;
 
 /**
  * Regenerates {@code docs/architectures.md}: the robust architectures of methods/defenses.md §2,
@@ -77,7 +79,6 @@ public final class ArchitectureTable {
      */
     private static final float ODE_LEARNING_RATE = 5e-3f;
     /** Student's t quantile for a two-sided 95% interval with 2 degrees of freedom (3 seeds). */
-    private static final double T_95_2 = 4.303;
 
     /**
      * One model of the page.
@@ -420,58 +421,6 @@ public final class ArchitectureTable {
                 .toArray();
     }
 
-    private static double mean(double[] v) {
-        double sum = 0;
-        for (double x : v) {
-            sum += x;
-        }
-        return sum / v.length;
-    }
-
-    private static double sd(double[] v) {
-        if (v.length < 2) {
-            return Double.NaN;
-        }
-        double m = mean(v);
-        double sum = 0;
-        for (double x : v) {
-            sum += (x - m) * (x - m);
-        }
-        return Math.sqrt(sum / (v.length - 1));
-    }
-
-    /** "mean ± sd" in percent, or the single value, or a dash. */
-    private static String cell(double[] v) {
-        if (v.length == 0) {
-            return "–";
-        }
-        if (v.length == 1) {
-            return String.format(Locale.ROOT, "%.1f", 100 * v[0]);
-        }
-        return String.format(Locale.ROOT, "%.1f ± %.1f", 100 * mean(v), 100 * sd(v));
-    }
-
-    /**
-     * A paired difference in points with its 95% t interval over seeds, and the verdict against
-     * a claimed minimum: reproduced (mean at or above the claim and the interval above zero), not
-     * reproduced (the interval below the claim), or inconclusive.
-     */
-    private static String verdict(double[] diffs, double claimPoints) {
-        if (diffs.length == 0) {
-            return "not measured yet";
-        }
-        double m = 100 * mean(diffs);
-        if (diffs.length < 3) {
-            return String.format(Locale.ROOT, "%+.1f pts (%d seed%s: no interval)", m,
-                    diffs.length, diffs.length == 1 ? "" : "s");
-        }
-        double half = 100 * T_95_2 * sd(diffs) / Math.sqrt(diffs.length);
-        String verdict = m >= claimPoints && m - half > 0 ? "**reproduced**"
-                : m + half < claimPoints ? "**not reproduced**" : "**inconclusive** at 3 seeds";
-        return String.format(Locale.ROOT, "%+.1f pts, 95%% CI [%+.1f, %+.1f]: %s", m, m - half,
-                m + half, verdict);
-    }
-
     private void writePage(List<Run> runs) throws IOException {
         StringBuilder page = new StringBuilder();
         page.append(PREAMBLE.formatted(arguments.points(), arguments.quick() ? " (quick run)" : ""));
@@ -495,13 +444,13 @@ public final class ArchitectureTable {
         page.append("|---|---|---|---|---|---|---|---|---|\n");
         for (String variant : List.of("relu", "cifs", "sparta", "silu", "nonlocal", "mean")) {
             page.append("| ").append(variant)
-                    .append(" | ").append(cell(values(runs, "at", variant, "clean")))
-                    .append(" | ").append(cell(values(runs, "at", variant, "pgd20")))
-                    .append(" | ").append(cell(values(runs, "at", variant, "pgd20_head")))
-                    .append(" | ").append(cell(values(runs, "at", variant, "pgd100")))
-                    .append(" | ").append(cell(values(runs, "at", variant, "autoattack")))
-                    .append(" | ").append(cell(values(runs, "at", variant, noiseKey(0.1f))))
-                    .append(" | ").append(cell(values(runs, "at", variant, noiseKey(0.2f))))
+                    .append(" | ").append(Seeds.cell(values(runs, "at", variant, "clean")))
+                    .append(" | ").append(Seeds.cell(values(runs, "at", variant, "pgd20")))
+                    .append(" | ").append(Seeds.cell(values(runs, "at", variant, "pgd20_head")))
+                    .append(" | ").append(Seeds.cell(values(runs, "at", variant, "pgd100")))
+                    .append(" | ").append(Seeds.cell(values(runs, "at", variant, "autoattack")))
+                    .append(" | ").append(Seeds.cell(values(runs, "at", variant, noiseKey(0.1f))))
+                    .append(" | ").append(Seeds.cell(values(runs, "at", variant, noiseKey(0.2f))))
                     .append(" | ").append(seconds(values(runs, "at", variant, "train_seconds")))
                     .append(" |\n");
         }
@@ -516,12 +465,12 @@ public final class ArchitectureTable {
         }
         page.append("\nThe papers' claims, as paired differences over seeds (block − ReLU):\n\n");
         page.append("- CIFS: PGD-20 (joint loss) at least +2 pts at equal clean accuracy: PGD-20 ")
-                .append(verdict(differences(runs, "at", "cifs", "relu", "pgd20"), 2))
+                .append(Seeds.verdict(differences(runs, "at", "cifs", "relu", "pgd20"), 2))
                 .append("; clean ")
-                .append(verdict(differences(runs, "at", "cifs", "relu", "clean"), -2))
+                .append(Seeds.verdict(differences(runs, "at", "cifs", "relu", "clean"), -2))
                 .append(". Attacked on the classifier's head alone instead of the joint loss, CIFS's"
                         + " PGD-20 accuracy moves by ")
-                .append(verdict(keyDifferences(runs, "at", "cifs", "pgd20_head", "pgd20"), 0))
+                .append(Seeds.verdict(keyDifferences(runs, "at", "cifs", "pgd20_head", "pgd20"), 0))
                 .append(": what an evaluation that ignores the probes would overstate. The mask"
                         + " sums to 2 over the block's 32 channels (as in the paper's code), so at"
                         + " the start it scales the features down by 16 on average (the paper's"
@@ -535,16 +484,16 @@ public final class ArchitectureTable {
                         + " to them; AutoAttack's black-box Square is the check on that." : "")
                 .append('\n');
         page.append("- Sparta: at least ReLU on both clean and PGD-20: clean ")
-                .append(verdict(differences(runs, "at", "sparta", "relu", "clean"), 0))
+                .append(Seeds.verdict(differences(runs, "at", "sparta", "relu", "clean"), 0))
                 .append("; PGD-20 ")
-                .append(verdict(differences(runs, "at", "sparta", "relu", "pgd20"), 0))
+                .append(Seeds.verdict(differences(runs, "at", "sparta", "relu", "pgd20"), 0))
                 .append(". Against SiLU, its starting point: PGD-20 ")
-                .append(verdict(differences(runs, "at", "sparta", "silu", "pgd20"), 0))
+                .append(Seeds.verdict(differences(runs, "at", "sparta", "silu", "pgd20"), 0))
                 .append(".\n");
         page.append("- Feature denoising with AT: PGD-100 +1 to +3 pts: non-local ")
-                .append(verdict(differences(runs, "at", "nonlocal", "relu", "pgd100"), 1))
+                .append(Seeds.verdict(differences(runs, "at", "nonlocal", "relu", "pgd100"), 1))
                 .append("; mean ")
-                .append(verdict(differences(runs, "at", "mean", "relu", "pgd100"), 1))
+                .append(Seeds.verdict(differences(runs, "at", "mean", "relu", "pgd100"), 1))
                 .append(".\n\n");
     }
 
@@ -553,13 +502,13 @@ public final class ArchitectureTable {
         page.append("| block | clean | PGD-20 | noise σ=0.1 |\n|---|---|---|---|\n");
         for (String variant : List.of("relu", "nonlocal")) {
             page.append("| ").append(variant)
-                    .append(" | ").append(cell(values(runs, "std", variant, "clean")))
-                    .append(" | ").append(cell(values(runs, "std", variant, "pgd20")))
-                    .append(" | ").append(cell(values(runs, "std", variant, noiseKey(0.1f))))
+                    .append(" | ").append(Seeds.cell(values(runs, "std", variant, "clean")))
+                    .append(" | ").append(Seeds.cell(values(runs, "std", variant, "pgd20")))
+                    .append(" | ").append(Seeds.cell(values(runs, "std", variant, noiseKey(0.1f))))
                     .append(" |\n");
         }
         page.append("\nClaim: without AT a denoising block adds no robustness. Non-local − ReLU,"
-                + " PGD-20: ").append(verdict(differences(runs, "std", "nonlocal", "relu",
+                + " PGD-20: ").append(Seeds.verdict(differences(runs, "std", "nonlocal", "relu",
                         "pgd20"), 0)).append(" (here \"reproduced\" would contradict the claim;"
                         + " the claim holds when the difference is near zero).\n\n");
     }
@@ -571,11 +520,11 @@ public final class ArchitectureTable {
                 + " train s |\n|---|---|---|---|---|---|---|\n");
         for (String variant : List.of("res-cnn", "odenet", "tisode")) {
             page.append("| ").append(variant)
-                    .append(" | ").append(cell(values(runs, "ode", variant, "clean")))
-                    .append(" | ").append(cell(values(runs, "ode", variant, tisodeNoise)))
-                    .append(" | ").append(cell(values(runs, "ode", variant, noiseKey(0.2f))))
-                    .append(" | ").append(cell(values(runs, "ode", variant, "fgsm_" + EPSILON)))
-                    .append(" | ").append(cell(values(runs, "ode", variant, "pgd20")))
+                    .append(" | ").append(Seeds.cell(values(runs, "ode", variant, "clean")))
+                    .append(" | ").append(Seeds.cell(values(runs, "ode", variant, tisodeNoise)))
+                    .append(" | ").append(Seeds.cell(values(runs, "ode", variant, noiseKey(0.2f))))
+                    .append(" | ").append(Seeds.cell(values(runs, "ode", variant, "fgsm_" + EPSILON)))
+                    .append(" | ").append(Seeds.cell(values(runs, "ode", variant, "pgd20")))
                     .append(" | ").append(seconds(values(runs, "ode", variant, "train_seconds")))
                     .append(" |\n");
         }
@@ -584,15 +533,15 @@ public final class ArchitectureTable {
         for (String key : List.of(tisodeNoise, "fgsm_" + EPSILON)) {
             String what = key.startsWith("noise") ? "noise σ=100/255" : "FGSM ε=0.1";
             page.append("- ").append(what).append(": ODENet − CNN ")
-                    .append(verdict(differences(runs, "ode", "odenet", "res-cnn", key), 2))
+                    .append(Seeds.verdict(differences(runs, "ode", "odenet", "res-cnn", key), 2))
                     .append("; TisODE − ODENet ")
-                    .append(verdict(differences(runs, "ode", "tisode", "odenet", key), 0))
+                    .append(Seeds.verdict(differences(runs, "ode", "tisode", "odenet", key), 0))
                     .append(".\n");
         }
         page.append("- PGD-20 (the strong attack the repository's log does not run): ODENet − CNN ")
-                .append(verdict(differences(runs, "ode", "odenet", "res-cnn", "pgd20"), 2))
+                .append(Seeds.verdict(differences(runs, "ode", "odenet", "res-cnn", "pgd20"), 2))
                 .append("; TisODE − CNN ")
-                .append(verdict(differences(runs, "ode", "tisode", "res-cnn", "pgd20"), 2))
+                .append(Seeds.verdict(differences(runs, "ode", "tisode", "res-cnn", "pgd20"), 2))
                 .append(".\n\n");
     }
 
@@ -602,12 +551,12 @@ public final class ArchitectureTable {
                 + " noise σ=100/255 |\n|---|---|---|---|---|---|---|\n");
         for (String variant : List.of("res-cnn", "odenet", "tisode")) {
             page.append("| ").append(variant)
-                    .append(" | ").append(cell(values(runs, "mnist-ode", variant, "clean")));
+                    .append(" | ").append(Seeds.cell(values(runs, "mnist-ode", variant, "clean")));
             for (float e : MNIST_FGSM) {
-                page.append(" | ").append(cell(values(runs, "mnist-ode", variant, "fgsm_" + e)));
+                page.append(" | ").append(Seeds.cell(values(runs, "mnist-ode", variant, "fgsm_" + e)));
             }
-            page.append(" | ").append(cell(values(runs, "mnist-ode", variant, "pgd20")))
-                    .append(" | ").append(cell(values(runs, "mnist-ode", variant,
+            page.append(" | ").append(Seeds.cell(values(runs, "mnist-ode", variant, "pgd20")))
+                    .append(" | ").append(Seeds.cell(values(runs, "mnist-ode", variant,
                             noiseKey(100f / 255f))))
                     .append(" |\n");
         }
@@ -619,8 +568,8 @@ public final class ArchitectureTable {
         page.append("| activation | clean | PGD-20 |\n|---|---|---|\n");
         for (String variant : List.of("relu", "sparta", "sparta-from-fashion")) {
             page.append("| ").append(variant)
-                    .append(" | ").append(cell(values(runs, "transfer", variant, "clean")))
-                    .append(" | ").append(cell(values(runs, "transfer", variant, "pgd20")))
+                    .append(" | ").append(Seeds.cell(values(runs, "transfer", variant, "clean")))
+                    .append(" | ").append(Seeds.cell(values(runs, "transfer", variant, "pgd20")))
                     .append(" |\n");
         }
         page.append('\n');
@@ -647,7 +596,7 @@ public final class ArchitectureTable {
     }
 
     private static String seconds(double[] v) {
-        return v.length == 0 ? "–" : String.format(Locale.ROOT, "%.0f", mean(v));
+        return v.length == 0 ? "–" : String.format(Locale.ROOT, "%.0f", Seeds.mean(v));
     }
 
     private static final String PREAMBLE = """

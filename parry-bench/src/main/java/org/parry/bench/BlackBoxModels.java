@@ -8,6 +8,7 @@ import java.util.Map;
 import org.parry.model.BlockClassifier;
 import org.parry.model.SavedModel;
 import org.parry.model.zoo.ArchitectureOptions;
+import org.parry.train.TrainingRecipe;
 
 /**
  * The models {@link BlackBoxTable} attacks, trained once into its work directory and loaded from

@@ -1,8 +1,5 @@
 package org.parry.bench;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -12,6 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import org.parry.Versions;
 import org.parry.attack.Attack;
 import org.parry.attack.AttackOptions;
@@ -30,6 +30,7 @@ import org.parry.model.Pipeline;
 import org.parry.model.SavedModel;
 import org.parry.model.zoo.ArchitectureOptions;
 import org.parry.norm.Norm;
+import org.parry.train.TrainingRecipe;
 
 /**
  * Regenerates {@code docs/purification.md}: input-transform defenses in front of a standard

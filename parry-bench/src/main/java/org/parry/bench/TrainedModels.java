@@ -6,12 +6,14 @@ import java.nio.file.Path;
 import org.parry.data.DataSets;
 import org.parry.data.ImageDataset;
 import org.parry.data.Split;
+import org.parry.experiments.DefenseGrid;
 import org.parry.model.BlockClassifier;
 import org.parry.model.SavedModel;
 import org.parry.model.zoo.ArchitectureOptions;
 import org.parry.train.StandardObjective;
 import org.parry.train.TrainingJob;
 import org.parry.train.TrainingListener;
+import org.parry.train.TrainingRecipe;
 import org.parry.train.TrainingSettings;
 
 /**
@@ -22,8 +24,8 @@ import org.parry.train.TrainingSettings;
  * <ul>
  *   <li>{@link #smallCnn}: {@code small-cnn} after one epoch on Fashion-MNIST with Parry's default
  *       training settings (Adam 1e-3, batch 128, seed 0), the model {@code parry demo} trains;
- *   <li>{@link #defended}: a {@code small-cnn} adversarially trained as {@link DefenseTable}'s
- *       main table trains it ({@link DefenseTable#mainRecipe}).
+ *   <li>{@link #defended}: a {@code small-cnn} adversarially trained as the defense table's
+ *       main section trains it ({@link DefenseGrid#main}).
  * </ul>
  */
 public final class TrainedModels {
@@ -70,7 +72,8 @@ public final class TrainedModels {
      * @return a classifier the caller closes
      */
     public static BlockClassifier defended(String id, PrintStream out) throws IOException {
-        TrainingRecipe recipe = DefenseTable.mainRecipe(id);
+        TrainingRecipe recipe = new DefenseGrid(Path.of("runs", "defenses"), false, 0).main()
+                .row(id).recipe();
         return cached(directory(id), recipe.describe(),
                 directory -> recipe.train(directory, null), out);
     }

@@ -1,4 +1,4 @@
-package org.parry.bench;
+package org.parry.train;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -8,15 +8,12 @@ import org.parry.data.ImageDataset;
 import org.parry.data.Split;
 import org.parry.defense.DefenseOptions;
 import org.parry.defense.DefenseRegistry;
+import org.parry.model.ModelCard;
 import org.parry.model.zoo.ArchitectureOptions;
-import org.parry.train.RobustnessMonitor;
-import org.parry.train.TrainingJob;
-import org.parry.train.TrainingListener;
-import org.parry.train.TrainingObjective;
-import org.parry.train.TrainingSettings;
 
 /**
- * How {@link DefenseTable} and the benchmarks that attack its models train one model: an
+ * How one model of an experiment is trained (the defense table's, the architecture table's, and
+ * the benchmarks that attack them): an
  * architecture, a defense of {@link DefenseRegistry} with its ε and settings, the first {@code
  * trainSize} training images of a data set, epochs and seed; Parry's default optimizer (Adam
  * 1e-3, batch 128). With {@code monitor}, the last {@value #MONITOR_HELD_OUT} of those images are
@@ -86,5 +83,32 @@ public record TrainingRecipe(String architecture, ArchitectureOptions options, S
             new TrainingJob(architecture, options, trainOn, test, training, objective, watch,
                     directory).run(true, TrainingListener.NONE, done -> {});
         }
+    }
+
+    /**
+     * What in a saved model's card contradicts this recipe (architecture, defense, seed, epochs,
+     * training images), or null when nothing does: a cached model is reused only when it is the
+     * model this recipe trains.
+     */
+    public String mismatch(ModelCard card) {
+        Map<String, Object> training = card.training();
+        int trainedOn = trainSize - (monitor ? MONITOR_HELD_OUT : 0);
+        if (!card.architecture().equals(architecture)) {
+            return "architecture " + card.architecture() + ", not " + architecture;
+        }
+        if (!defense.equals(training.get("objective"))) {
+            return "defense " + training.get("objective") + ", not " + defense;
+        }
+        if (card.seed() != seed) {
+            return "seed " + card.seed() + ", not " + seed;
+        }
+        if (!(training.get("epochs") instanceof Number trainedEpochs)
+                || trainedEpochs.intValue() != epochs) {
+            return "epochs " + training.get("epochs") + ", not " + epochs;
+        }
+        if (!(training.get("train_size") instanceof Number size) || size.intValue() != trainedOn) {
+            return "trained on " + training.get("train_size") + " images, not " + trainedOn;
+        }
+        return null;
     }
 }

@@ -1,0 +1,245 @@
+package org.parry.experiments;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.parry.attack.Pgd;
+import org.parry.eval.Measure;
+import org.parry.eval.Measures;
+import org.parry.loss.AttackLoss;
+import org.parry.model.zoo.ArchitectureOptions;
+import org.parry.model.zoo.Nonlinearity;
+import org.parry.norm.Norm;
+import org.parry.train.TrainingRecipe;
+
+/**
+ * The models of docs/defenses.md, section by section: how each is trained ({@link
+ * TrainingRecipe}) and what is measured on it ({@link Measure}). Nothing here computes; {@link
+ * DefenseTable} runs the grid through {@link org.parry.eval.DefenseComparison} and {@link
+ * DefensePage} renders the results.
+ */
+public final class DefenseGrid {
+
+    /** The main table's radius (Fashion-MNIST, L∞). */
+    public static final float EPSILON = 0.1f;
+    /** The catastrophic-overfitting experiment's radius. */
+    public static final float OVERFITTING_EPSILON = 0.2f;
+    /** Goodfellow et al.'s MNIST radius. */
+    public static final float GOODFELLOW_EPSILON = 0.25f;
+    /** Madry et al.'s MNIST radius. */
+    public static final float MADRY_EPSILON = 0.3f;
+    /** Test images of every measure but AutoAttack. */
+    public static final int TEST_POINTS = 1000;
+    /** Seeds of the overfitting runs. */
+    public static final int OVERFITTING_SEEDS = 3;
+
+    /**
+     * One trained model.
+     *
+     * @param id its directory name in the work directory and its key in the results
+     * @param label how the page names it
+     * @param recipe how it is trained
+     * @param measures what is measured on it (none for models trained for another's sake, such
+     *     as a distillation teacher or ensemble-AT's static sources)
+     */
+    public record Row(String id, String label, TrainingRecipe recipe, List<Measure> measures) {
+
+        public Row {
+            measures = List.copyOf(measures);
+        }
+
+        /** Whether the page shows it (it has measures). */
+        public boolean shown() {
+            return !measures.isEmpty();
+        }
+    }
+
+    /**
+     * One section of the page.
+     *
+     * @param id its name on the command line ({@code main}, {@code overfitting}, ...)
+     * @param heading its Markdown heading, without the {@code ## }
+     * @param rows its models, in training order
+     */
+    public record Section(String id, String heading, List<Row> rows) {
+
+        public Section {
+            rows = List.copyOf(rows);
+        }
+
+        /** The row {@code id}. */
+        public Row row(String id) {
+            return rows.stream().filter(r -> r.id().equals(id)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no model '" + id
+                            + "' in section " + this.id));
+        }
+    }
+
+    private final Path work;
+    private final boolean quick;
+    private final int autoAttackPoints;
+
+    /**
+     * @param work the work directory (ensemble AT and distillation name their source models by
+     *     their directory there)
+     * @param quick a smoke test: every training set scaled down 20×, fewer epochs
+     * @param autoAttackPoints test images for AutoAttack (0 for none)
+     */
+    public DefenseGrid(Path work, boolean quick, int autoAttackPoints) {
+        this.work = work;
+        this.quick = quick;
+        this.autoAttackPoints = autoAttackPoints;
+    }
+
+    /** Every section, in page order. */
+    public List<Section> sections() {
+        return List.of(main(), overfitting(), goodfellow(), madry());
+    }
+
+    /** The section {@code id}. */
+    public Section section(String id) {
+        return sections().stream().filter(s -> s.id().equals(id)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no section '" + id + "'; choose"
+                        + " one of " + sections().stream().map(Section::id).toList()));
+    }
+
+    private int scaled(int size) {
+        return quick ? Math.max(256, size / 20) : size;
+    }
+
+    /** The protocol of the main table at radius ε, AutoAttack included when asked. */
+    private List<Measure> protocol(float epsilon, boolean autoAttack) {
+        List<Measure> measures = new ArrayList<>(List.of(
+                Measures.clean(TEST_POINTS),
+                Measures.fgsm(TEST_POINTS, epsilon),
+                Measures.pgd20(TEST_POINTS, epsilon, AttackLoss.CE),
+                Measures.pgd20(TEST_POINTS, epsilon, AttackLoss.CW),
+                Measures.zeroGradient(TEST_POINTS)));
+        if (autoAttack && autoAttackPoints > 0) {
+            measures.add(Measures.autoAttack(autoAttackPoints, epsilon));
+        }
+        return measures;
+    }
+
+    /** The main table: every defense of the first issues on small-cnn, ε = 0.1. */
+    public Section main() {
+        int size = scaled(20_000);
+        int epochs = quick ? 1 : 4;
+        ArchitectureOptions relu = ArchitectureOptions.DEFAULT;
+        List<Measure> measured = protocol(EPSILON, true);
+        List<Row> rows = new ArrayList<>();
+        rows.add(row("standard", "standard training", "small-cnn", relu, "standard", null,
+                Map.of(), size, epochs, 0, false, measured));
+        rows.add(row("fgsm-mixed", "FGSM mixed, α = 0.5 (Goodfellow 2015)", "small-cnn", relu,
+                "fgsm-mixed", EPSILON, Map.of(), size, epochs, 0, false, measured));
+        rows.add(row("pgd-at", "PGD-10 AT (Madry 2018)", "small-cnn", relu, "pgd-at", EPSILON,
+                Map.of(), size, epochs, 0, false, measured));
+        rows.add(row("fgsm-rs", "FGSM-RS, α = 1.25ε (Wong 2020)", "small-cnn", relu, "fgsm-rs",
+                EPSILON, Map.of(), size, epochs, 0, true, measured));
+        rows.add(row("fat", "FAT, dynamic τ (Zhang 2020)", "small-cnn", relu, "fat", EPSILON,
+                Map.of(), size, epochs, 0, false, measured));
+        rows.add(row("trades", "TRADES, β = 6 (Zhang 2019)", "small-cnn", relu, "trades", EPSILON,
+                Map.of(), size, epochs, 0, false, measured));
+        int half = Math.max(1, epochs / 2);
+        rows.add(row("static-mlp", "static source: mlp", "mlp", relu, "standard", null, Map.of(),
+                size, half, 1, false, List.of()));
+        rows.add(row("static-lenet5", "static source: lenet5", "lenet5", relu, "standard", null,
+                Map.of(), size, half, 2, false, List.of()));
+        rows.add(row("ensemble-at", "ensemble AT, sources mlp + lenet5 (Tramèr 2018)",
+                "small-cnn", relu, "ensemble-at", EPSILON,
+                Map.of("sources", work.resolve("static-mlp") + "," + work.resolve("static-lenet5")),
+                size, epochs, 0, false, measured));
+        rows.add(row("teacher", "distillation teacher, T = 100", "small-cnn", relu,
+                "distillation-teacher", null, Map.of(), size, epochs, 0, false, List.of()));
+        rows.add(row("distillation", "defensive distillation, T = 100 (Papernot 2016)",
+                "small-cnn", relu, "distillation", null,
+                Map.of("teacher", work.resolve("teacher").toString()), size, epochs, 0, false,
+                measured));
+        return new Section("main", "Adversarial training at ε = 0.1 (L∞), Fashion-MNIST, small-cnn",
+                rows);
+    }
+
+    /** FGSM-RS at ε = 0.2 over seeds, with and without the bag of tricks. */
+    public Section overfitting() {
+        int size = scaled(20_000);
+        int epochs = quick ? 2 : 6;
+        ArchitectureOptions relu = ArchitectureOptions.DEFAULT;
+        List<Measure> measured = List.of(Measures.clean(TEST_POINTS),
+                Measures.fgsm(TEST_POINTS, OVERFITTING_EPSILON),
+                Measures.pgd20(TEST_POINTS, OVERFITTING_EPSILON, AttackLoss.CE));
+        List<Row> rows = new ArrayList<>();
+        for (long seed = 0; seed < OVERFITTING_SEEDS; seed++) {
+            rows.add(row("co-baseline-" + seed, "FGSM-RS", "small-cnn", relu, "fgsm-rs",
+                    OVERFITTING_EPSILON, Map.of(), size, epochs, seed, true, measured));
+            rows.add(row("co-conv1-l2-" + seed, "FGSM-RS + first-conv L2 (λ = 0.01)", "small-cnn",
+                    relu, "fgsm-rs", OVERFITTING_EPSILON, Map.of("firstLayerPenalty", "0.01"),
+                    size, epochs, seed, true, measured));
+        }
+        for (long seed = 0; seed < OVERFITTING_SEEDS; seed++) {
+            rows.add(row("co-softplus-" + seed, "FGSM-RS + softplus activations", "small-cnn",
+                    new ArchitectureOptions(0, Nonlinearity.SOFTPLUS, 1), "fgsm-rs",
+                    OVERFITTING_EPSILON, Map.of(), size, epochs, seed, true, measured));
+            rows.add(row("co-grid-mask-" + seed, "FGSM-RS + grid-masked start", "small-cnn", relu,
+                    "fgsm-rs", OVERFITTING_EPSILON, Map.of("start", "grid-mask"), size, epochs,
+                    seed, true, measured));
+            rows.add(row("co-stride2-" + seed, "FGSM-RS + first-conv stride 2", "small-cnn",
+                    new ArchitectureOptions(0, Nonlinearity.RELU, 2), "fgsm-rs",
+                    OVERFITTING_EPSILON, Map.of(), size, epochs, seed, true, measured));
+        }
+        return new Section("overfitting",
+                "Catastrophic overfitting: FGSM-RS at ε = 0.2 and the bag of tricks", rows);
+    }
+
+    /** Goodfellow et al.'s shallow softmax on MNIST, before and after FGSM training. */
+    public Section goodfellow() {
+        int size = scaled(60_000);
+        int epochs = quick ? 1 : 5;
+        List<Measure> measured = List.of(Measures.clean(TEST_POINTS),
+                Measures.fgsm(TEST_POINTS, GOODFELLOW_EPSILON));
+        return new Section("mnist", "MNIST: Goodfellow et al.'s shallow softmax, before and after"
+                + " adversarial training", List.of(
+                        mnistRow("mnist-linear", "shallow softmax, standard", "linear", "standard",
+                                null, Map.of(), size, epochs, false, measured),
+                        mnistRow("mnist-linear-fgsm", "shallow softmax, FGSM mixed (ε = 0.25,"
+                                + " α = 0.5)", "linear", "fgsm-mixed", GOODFELLOW_EPSILON,
+                                Map.of("labels", "true"), size, epochs, false, measured)));
+    }
+
+    /**
+     * Madry et al.'s MNIST experiment at the scale two cores allow: madry-cnn, PGD-AT at ε = 0.3
+     * with the robustness monitor's held-out PGD-10 accuracy after every epoch; PGD-100 (step
+     * 0.01, 5 restarts) and AutoAttack on the first 1000 test images.
+     */
+    public Section madry() {
+        int size = scaled(60_000);
+        int epochs = quick ? 1 : 5;
+        int points = quick ? 200 : TEST_POINTS;
+        List<Measure> measured = new ArrayList<>(List.of(Measures.clean(points),
+                Measures.fgsm(points, MADRY_EPSILON),
+                Measures.pgd20(points, MADRY_EPSILON, AttackLoss.CE),
+                Measures.robust("pgd100_r5", points, Pgd.builder(Norm.LINF, MADRY_EPSILON)
+                        .optSteps(100).optStepSize(0.01f).optRestarts(5).optSeed(0).build())));
+        if (autoAttackPoints > 0) {
+            measured.add(Measures.autoAttack(points, MADRY_EPSILON));
+        }
+        return new Section("madry", "MNIST: Madry et al.'s PGD adversarial training at ε = 0.3",
+                List.of(mnistRow("madry-mnist", "madry-cnn, PGD-10 AT (ε = 0.3, step ε/4)",
+                        "madry-cnn", "pgd-at", MADRY_EPSILON, Map.of(), size, epochs, true,
+                        measured)));
+    }
+
+    private static Row row(String id, String label, String architecture,
+            ArchitectureOptions options, String defense, Float epsilon, Map<String, String> settings,
+            int size, int epochs, long seed, boolean monitor, List<Measure> measures) {
+        return new Row(id, label, new TrainingRecipe(architecture, options, defense, epsilon,
+                settings, "fashion-mnist", size, epochs, seed, monitor), measures);
+    }
+
+    private static Row mnistRow(String id, String label, String architecture, String defense,
+            Float epsilon, Map<String, String> settings, int size, int epochs, boolean monitor,
+            List<Measure> measures) {
+        return new Row(id, label, new TrainingRecipe(architecture, ArchitectureOptions.DEFAULT,
+                defense, epsilon, settings, "mnist", size, epochs, 0, monitor), measures);
+    }
+}
