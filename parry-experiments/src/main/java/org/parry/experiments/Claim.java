@@ -21,21 +21,46 @@ public record Claim(String section, String text, boolean required,
 
     /**
      * @param holds whether the claim holds
+     * @param word the verdict as the page prints it, e.g. "yes", "reproduced", "inconclusive"
      * @param evidence the numbers behind it, in words
      */
-    public record Verdict(boolean holds, String evidence) {
+    public record Verdict(boolean holds, String word, String evidence) {
 
-        /** A verdict with its evidence formatted by {@link String#format} in the root locale. */
+        /** A yes/no verdict with its evidence formatted in the root locale. */
         public static Verdict of(boolean holds, String pattern, Object... values) {
-            return new Verdict(holds, String.format(Locale.ROOT, pattern, values));
+            return new Verdict(holds, holds ? "yes" : "no",
+                    String.format(Locale.ROOT, pattern, values));
+        }
+
+        /**
+         * A paper's claimed effect against paired per-seed differences ({@link Seeds#verdict}):
+         * reproduced when the mean reaches the claim and the 95% interval is above zero (with a
+         * single seed, when the difference reaches the claim), "not at this scale" otherwise.
+         *
+         * @param diffs per-seed differences as fractions (at least one)
+         * @param claimPoints the claimed minimum effect in points
+         * @param more further evidence appended after the interval, or empty
+         */
+        public static Verdict effect(double[] diffs, double claimPoints, String more) {
+            double mean = 100 * Seeds.mean(diffs);
+            double half = 100 * Seeds.halfWidth(diffs);
+            boolean reproduced = mean >= claimPoints && (diffs.length < 3 || mean - half > 0);
+            String word = reproduced ? "reproduced"
+                    : diffs.length >= 3 && mean + half >= claimPoints ? "inconclusive"
+                    : "not at this scale";
+            String evidence = diffs.length >= 3
+                    ? String.format(Locale.ROOT, "%+.1f pts, 95%% CI [%+.1f, %+.1f] over %d seeds",
+                            mean, mean - half, mean + half, diffs.length)
+                    : String.format(Locale.ROOT, "%+.1f pts, %d seed%s", mean, diffs.length,
+                            diffs.length == 1 ? "" : "s");
+            return new Verdict(reproduced, word, more.isEmpty() ? evidence : evidence + "; " + more);
         }
     }
 
-    /** The claim as a line of the page: the text, yes/no/not measured yet, the evidence. */
+    /** The claim as a line of the page: the text, its verdict or "not measured yet", the evidence. */
     public String line(Results results) {
         return check.apply(results)
-                .map(v -> "- " + text + ": **" + (v.holds() ? "yes" : "no") + "** (" + v.evidence()
-                        + ").")
+                .map(v -> "- " + text + ": **" + v.word() + "** (" + v.evidence() + ").")
                 .orElse("- " + text + ": not measured yet.");
     }
 }

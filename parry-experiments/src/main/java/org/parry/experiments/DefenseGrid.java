@@ -4,6 +4,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.parry.analysis.ClassPairAnalysis;
+import org.parry.analysis.Progress;
+import org.parry.attack.Attack;
+import org.parry.attack.Fgsm;
 import org.parry.attack.Pgd;
 import org.parry.eval.Measure;
 import org.parry.eval.Measures;
@@ -33,6 +37,15 @@ public final class DefenseGrid {
     public static final int TEST_POINTS = 1000;
     /** Seeds of the overfitting runs. */
     public static final int OVERFITTING_SEEDS = 3;
+    /** Seeds of the adversarial-training family's runs whose claimed effect is small. */
+    public static final int FAMILY_SEEDS = 3;
+    /** The radius of LADDER's FGSM claim. */
+    public static final float LADDER_FGSM_EPSILON = 0.05f;
+    /**
+     * Fashion-MNIST's classes that attacks confuse with each other (SPAT's hard-class pairs):
+     * T-shirt/top, pullover, coat, shirt.
+     */
+    public static final int[] HARD_CLASSES = {0, 2, 4, 6};
 
     /**
      * One trained model.
@@ -94,7 +107,7 @@ public final class DefenseGrid {
 
     /** Every section, in page order. */
     public List<Section> sections() {
-        return List.of(main(), overfitting(), goodfellow(), madry());
+        return List.of(main(), family(), overfitting(), goodfellow(), madry());
     }
 
     /** The section {@code id}. */
@@ -158,6 +171,87 @@ public final class DefenseGrid {
                 measured));
         return new Section("main", "Adversarial training at ε = 0.1 (L∞), Fashion-MNIST, small-cnn",
                 rows);
+    }
+
+    /**
+     * The variants of the adversarial-training family section, in page order: the id's middle
+     * part, the label, the defense and its settings, and how many seeds.
+     */
+    record Variant(String id, String label, String defense, Float epsilon,
+            Map<String, String> settings, int seeds) {}
+
+    /** The family section's variants. */
+    static List<Variant> familyVariants() {
+        return List.of(
+                new Variant("standard", "standard training", "standard", null, Map.of(),
+                        FAMILY_SEEDS),
+                new Variant("pgd-at", "PGD-10 AT (Madry 2018)", "pgd-at", EPSILON, Map.of(),
+                        FAMILY_SEEDS),
+                new Variant("trades", "TRADES, β = 6 (Zhang 2019)", "trades", EPSILON, Map.of(),
+                        FAMILY_SEEDS),
+                new Variant("iat", "IAT, Mixup (Lamb 2019)", "iat", EPSILON, Map.of(),
+                        FAMILY_SEEDS),
+                new Variant("iat-manifold", "IAT, Manifold Mixup (Lamb 2019)", "iat", EPSILON,
+                        Map.of("mix", "manifold"), FAMILY_SEEDS));
+    }
+
+    /** The id of a model of the label-noise (hypocritical risk) section. */
+    public static String noisyId(String variant, long seed) {
+        return "noisy-" + variant + "-" + seed;
+    }
+
+    /** The id of a family model. */
+    public static String familyId(String variant, long seed) {
+        return "family-" + variant + "-" + seed;
+    }
+
+    /**
+     * The rest of the adversarial-training family (issue 14) next to its baselines: cnn3 on the
+     * first 6000 Fashion-MNIST training images for 3 epochs, ε = 0.1, the training attacks PGD-10
+     * with step ε/4; seeds 0–2 where the claimed effect is small; AutoAttack on seed 0.
+     */
+    public Section family() {
+        int size = scaled(6_000);
+        int epochs = quick ? 1 : 3;
+        List<Row> rows = new ArrayList<>();
+        for (Variant variant : familyVariants()) {
+            for (long seed = 0; seed < variant.seeds(); seed++) {
+                List<Measure> measures = new ArrayList<>(protocol(EPSILON, seed == 0));
+                measures.add(Measures.robust("fgsm_0.05", TEST_POINTS,
+                        Fgsm.of(LADDER_FGSM_EPSILON)));
+                measures.addAll(hardClasses(TEST_POINTS, EPSILON));
+                rows.add(new Row(familyId(variant.id(), seed), variant.label(),
+                        new TrainingRecipe("cnn3", ArchitectureOptions.DEFAULT, variant.defense(),
+                                variant.epsilon(), variant.settings(), "fashion-mnist", size,
+                                epochs, seed, false), measures));
+            }
+        }
+        return new Section("family", "The rest of the adversarial-training family: IAT, SPAT,"
+                + " LADDER, J-SIGR (Fashion-MNIST, cnn3, ε = 0.1)", rows);
+    }
+
+    /**
+     * SPAT's observation on the hard classes under PGD-20: the mean share of each hard class's
+     * errors that go to its most frequent wrong class ({@code hard_pair_share}), and the mean
+     * accuracy of the hard classes under the attack ({@code hard_class_pgd20}).
+     */
+    private static List<Measure> hardClasses(int points, float epsilon) {
+        Attack pgd = Pgd.builder(Norm.LINF, epsilon).optSteps(20)
+                .optStepSize(epsilon / 4).optSeed(0).build();
+        return List.of(
+                Measures.simple("hard_pair_share", points, (model, test) -> meanOverHardClasses(
+                        ClassPairAnalysis.of(pgd).run(model, test, Progress.NONE).topWrongShare())),
+                Measures.simple("hard_class_pgd20", points, (model, test) -> meanOverHardClasses(
+                        ClassPairAnalysis.of(pgd).run(model, test, Progress.NONE)
+                                .adversarialAccuracy())));
+    }
+
+    private static double meanOverHardClasses(double[] perClass) {
+        double sum = 0;
+        for (int c : HARD_CLASSES) {
+            sum += perClass[c];
+        }
+        return sum / HARD_CLASSES.length;
     }
 
     /** FGSM-RS at ε = 0.2 over seeds, with and without the bag of tricks. */

@@ -78,6 +78,7 @@ public final class DefensePage {
             }
             switch (section.id()) {
                 case "main" -> main(page, section);
+                case "family" -> family(page, section);
                 case "overfitting" -> overfitting(page, section);
                 case "mnist" -> goodfellow(page, section);
                 case "madry" -> madry(page, section);
@@ -135,6 +136,58 @@ public final class DefensePage {
                     .append("); PGD-10 AT takes 10.\n");
         }
         page.append("\n");
+    }
+
+    private void family(StringBuilder page, Section section) {
+        TrainingRecipe first = section.rows().get(0).recipe();
+        page.append("cnn3 (conv16-32-32, fc128) on the first ").append(first.trainSize())
+                .append(" Fashion-MNIST training images, ").append(first.epochs())
+                .append(" epochs, Adam 1e-3, batch 128, ε = 0.1; every training attack is PGD-10"
+                        + " with step ε/4 (TRADES, SPAT and THRM on their own losses). Cells are"
+                        + " mean ± sd over the seeds listed; AutoAttack and the sanity checks ran"
+                        + " on seed 0 only (first ").append(autoAttackPoints(section))
+                .append(" test images). The transfer column is MI-FGSM (ε = 0.1, 10 steps, μ = 1)"
+                        + " crafted on an ensemble of two standard surrogates (small-cnn and"
+                        + " lenet5, trained on the same images with other seeds). The hard-class"
+                        + " columns are SPAT's observation: under PGD-20, the mean over T-shirt,"
+                        + " pullover, coat and shirt of their accuracy and of the share of their"
+                        + " errors that go to their most frequent wrong class. Training seconds"
+                        + " are wall time with whatever else ran on the machine.\n\n");
+        page.append("| defense | seeds | clean | FGSM | PGD-20 CE | PGD-20 CW | AutoAttack"
+                + " (seed 0) | FGSM ε = 0.05 | MI-FGSM transfer | hard classes PGD-20 | hard"
+                + " top-wrong share | sanity checks not passed (seed 0) | train s | cost vs"
+                + " standard |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        Map<String, List<Row>> variants = new LinkedHashMap<>();
+        for (Row row : shown(section)) {
+            variants.computeIfAbsent(row.label(), k -> new ArrayList<>()).add(row);
+        }
+        double standardSeconds = Double.NaN;
+        for (Map.Entry<String, List<Row>> variant : variants.entrySet()) {
+            List<String> ids = variant.getValue().stream().map(Row::id).toList();
+            double seconds = Seeds.mean(ids.stream()
+                    .mapToDouble(id -> results.models().get(id).training().seconds()).toArray());
+            if (variant.getValue().get(0).recipe().defense().equals("standard")) {
+                standardSeconds = seconds;
+            }
+            page.append("| ").append(variant.getKey())
+                    .append(" | ").append(ids.size());
+            for (String key : List.of("clean", "fgsm", "pgd20", "pgd20_cw", "autoattack",
+                    "fgsm_0.05", "transfer_mifgsm", "hard_class_pgd20", "hard_pair_share")) {
+                page.append(" | ").append(Seeds.cell(results.values(ids, key)));
+            }
+            page.append(" | ").append(flags(results.models().get(ids.get(0))))
+                    .append(" | ").append(format("%.0f", seconds))
+                    .append(" | ").append(format("%.1f×", seconds / standardSeconds))
+                    .append(" |\n");
+        }
+        page.append("\n");
+    }
+
+    /** The points of the section's AutoAttack measure, or 0. */
+    private static int autoAttackPoints(Section section) {
+        return section.rows().stream().flatMap(r -> r.measures().stream())
+                .filter(m -> m.key().equals("autoattack")).mapToInt(m -> m.points()).findFirst()
+                .orElse(0);
     }
 
     private void overfitting(StringBuilder page, Section section) {

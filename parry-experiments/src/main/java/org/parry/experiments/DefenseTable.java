@@ -30,6 +30,11 @@ import org.parry.io.AtomicFiles;
  */
 public final class DefenseTable {
 
+    /** The command that regenerates docs/defenses.md, as the page names it. */
+    public static final String COMMAND = "./defense-table --mnist ../shared/data/mnist";
+    /** Test images for AutoAttack unless {@code --aa-points} says otherwise. */
+    public static final int AUTOATTACK_POINTS = 500;
+
     private final DefenseGrid grid;
     private final DefenseComparison comparison;
     private final Path out;
@@ -46,8 +51,7 @@ public final class DefenseTable {
                 dataset -> dataset.equals("mnist") ? arguments.mnist() : null, log);
         this.out = arguments.out();
         this.resultsFile = resultsFile(out);
-        this.command = "./defense-table" + (arguments.quick() ? " --quick" : "")
-                + " --mnist ../shared/data/mnist";
+        this.command = arguments.quick() ? COMMAND.replace("table", "table --quick") : COMMAND;
         this.autoAttackPoints = arguments.aaPoints();
         this.mnist = arguments.mnist();
         this.log = log;
@@ -133,7 +137,7 @@ public final class DefenseTable {
             Path work = null;
             Path out = null;
             Path mnist = null;
-            int aaPoints = 500;
+            int aaPoints = AUTOATTACK_POINTS;
             boolean quick = false;
             List<String> sections = new ArrayList<>();
             for (int i = 0; i < args.length; i++) {
