@@ -306,7 +306,7 @@ public final class DefenseGrid {
      * 0.01, 5 restarts) and AutoAttack on the first 1000 test images.
      */
     public Section madry() {
-        int size = scaled(60_000);
+        int size = scaled(20_000);
         int epochs = quick ? 1 : 5;
         int points = quick ? 200 : TEST_POINTS;
         List<Measure> measured = new ArrayList<>(List.of(Measures.clean(points),

@@ -20,6 +20,9 @@ import org.parry.train.TrainingRecipe;
  */
 public final class DefensePage {
 
+    /** Madry et al.'s MNIST training: 100,000 iterations of 50 images, 40 PGD steps and the step. */
+    private static final double PAPER_PASSES = 100_000.0 * 50 * 41;
+
     private final Results results;
     private final Map<String, String> previous;
     private final String command;
@@ -277,9 +280,12 @@ public final class DefensePage {
                 .append(" MNIST training images (").append(TrainingRecipe.MONITOR_HELD_OUT)
                 .append(" held out for the monitor), ").append(recipe.epochs())
                 .append(" epochs, Adam 1e-3, batch 128, PGD-10 with step ε/4 and a random start:"
-                        + " two cores allow about a twentieth of the paper's attack passes. The"
-                        + " curve is the monitor's PGD-10 accuracy on the held-out images after"
-                        + " each epoch.\n\n");
+                        + " 1/").append(format("%.0f", PAPER_PASSES / (double) ((long) (recipe
+                                .trainSize() - TrainingRecipe.MONITOR_HELD_OUT) * recipe.epochs()
+                                * 11)))
+                .append(" of the paper's gradient passes (100,000 × 50 images × 41 passes), what"
+                        + " two cores allow. The curve is the monitor's PGD-10 accuracy on the"
+                        + " held-out images after each epoch.\n\n");
         ModelResults r = results.models().get(row.id());
         if (r == null) {
             return;
