@@ -46,6 +46,10 @@ public final class DefenseGrid {
      * T-shirt/top, pullover, coat, shirt.
      */
     public static final int[] HARD_CLASSES = {0, 2, 4, 6};
+    /** The architectures of the two standard surrogates the transfer attack is crafted on. */
+    public static final List<String> SURROGATES = List.of("small-cnn", "lenet5");
+    /** The surrogates' training seed, unlike every family model's. */
+    public static final long SURROGATE_SEED = 10;
 
     /**
      * One trained model.
@@ -225,6 +229,12 @@ public final class DefenseGrid {
                                 variant.epsilon(), variant.settings(), "fashion-mnist", size,
                                 epochs, seed, false), measures));
             }
+        }
+        for (String surrogate : SURROGATES) {
+            rows.add(new Row(familyId("surrogate-" + surrogate, SURROGATE_SEED), "transfer"
+                    + " surrogate " + surrogate, new TrainingRecipe(surrogate,
+                            ArchitectureOptions.DEFAULT, "standard", null, Map.of(), "fashion-mnist",
+                            size, epochs, SURROGATE_SEED, false), List.of()));
         }
         return new Section("family", "The rest of the adversarial-training family: IAT, SPAT,"
                 + " LADDER, J-SIGR (Fashion-MNIST, cnn3, ε = 0.1)", rows);
