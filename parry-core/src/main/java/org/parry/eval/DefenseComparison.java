@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Function;
 import org.parry.data.DataSets;
 import org.parry.data.ImageDataset;
@@ -147,9 +149,9 @@ public final class DefenseComparison {
             Map<String, Double> seconds) {
 
         public ModelResults {
-            values = Map.copyOf(values);
-            flags = Map.copyOf(flags);
-            seconds = Map.copyOf(seconds);
+            values = Collections.unmodifiableMap(new TreeMap<>(values));
+            flags = Collections.unmodifiableMap(new TreeMap<>(flags));
+            seconds = Collections.unmodifiableMap(new TreeMap<>(seconds));
         }
 
         /** The number of measure {@code key}, or NaN when it was not measured. */
