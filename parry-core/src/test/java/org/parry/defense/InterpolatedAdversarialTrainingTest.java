@@ -96,7 +96,7 @@ class InterpolatedAdversarialTrainingTest {
             List<float[]> recorded = new ArrayList<>();
             TrainingObjective iat = new InterpolatedAdversarialTraining(EPSILON, EPSILON / 4, 10,
                     mix, mix.defaultAlpha(), manager -> 1.0);
-            TrainingObjective probe = new Probe(iat, (network, prepared, loss) -> {
+            TrainingObjective probe = new StepProbe(iat, (network, prepared, loss) -> {
                 CrossEntropyLoss ce = CrossEntropyLoss.get();
                 NDArray expected = ce.perSample(network.logits(prepared.x()), prepared.y()).mean()
                         .add(ce.perSample(network.logits(prepared.requireAdversarial()),
@@ -139,7 +139,7 @@ class InterpolatedAdversarialTrainingTest {
             identity.getParameters().get("bias").getArray().set(new float[pixels]);
             assertThat(Layers.of(model).stageOutputs()).extracting(Layers.Layer::path)
                     .containsExactly("1.1", "1.3");
-            TrainingObjective probe = new Probe(new StandardObjective(), (network, prepared, loss) -> {
+            TrainingObjective probe = new StepProbe(new StandardObjective(), (network, prepared, loss) -> {
                 NDArray x = prepared.x();
                 NDArray permutation = x.getManager().arange(x.getShape().get(0) - 1, -1, -1,
                         DataType.INT64);
@@ -285,42 +285,5 @@ class InterpolatedAdversarialTrainingTest {
                     f - (double) i / sorted.length));
         }
         return distance;
-    }
-
-    /** What a probe checks inside the trainer's step, with the objective's loss. */
-    private interface Check {
-        void run(TrainingNetwork network, PreparedBatch prepared, TrainingObjective.StepLoss loss);
-    }
-
-    /** Runs an objective and, on its first step, a check with the trainer's own network. */
-    private static final class Probe implements TrainingObjective {
-        private final TrainingObjective objective;
-        private final Check check;
-        private boolean checked;
-
-        Probe(TrainingObjective objective, Check check) {
-            this.objective = objective;
-            this.check = check;
-        }
-
-        @Override
-        public String name() {
-            return objective.name();
-        }
-
-        @Override
-        public PreparedBatch prepare(Classifier model, Batch batch) {
-            return objective.prepare(model, batch);
-        }
-
-        @Override
-        public StepLoss loss(TrainingNetwork network, PreparedBatch prepared) {
-            StepLoss loss = objective.loss(network, prepared);
-            if (!checked) {
-                checked = true;
-                check.run(network, prepared, loss);
-            }
-            return loss;
-        }
     }
 }
