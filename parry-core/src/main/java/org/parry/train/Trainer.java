@@ -33,6 +33,7 @@ import org.parry.engine.ForwardCheck;
 import org.parry.engine.SelfTest;
 import org.parry.loss.CrossEntropyLoss;
 import org.parry.data.ImageDataset;
+import org.parry.data.LabelNoise;
 import org.parry.io.AtomicFiles;
 import org.parry.model.BlockClassifier;
 import org.parry.model.Layers;
@@ -89,6 +90,8 @@ public final class Trainer {
      *
      * @param checkpoints directory for per-epoch checkpoints, or null for none
      * @param resume continue from the checkpoint in {@code checkpoints} if there is one
+     * @param data the training images; with {@link TrainingSettings#labelNoise} their labels are
+     *     made noisy here (a monitor's held-out images keep theirs)
      * @return the metrics of every epoch, including those of a resumed run's earlier epochs; when
      *     the monitor stopped the run, the last entry says so and the model holds the best
      *     epoch's weights
@@ -102,6 +105,7 @@ public final class Trainer {
             throw new IllegalArgumentException("data set '" + data.name() + "' has images of shape "
                     + data.imageShape() + " but the model expects " + model.inputShape());
         }
+        data = LabelNoise.symmetric(data, settings.labelNoise(), settings.seed());
         Block block = model.block();
         Set<Parameter> frozen = settings.spartaFrom() == null ? Set.of()
                 : SpartaTransfer.copy(Path.of(settings.spartaFrom()), model);
