@@ -90,9 +90,17 @@ final class TrainCommand implements Callable<Integer> {
                     + " probability 1/2, gets noise of sigma 50, 75 or 100/255.")
     boolean noiseAugment;
 
+    @Option(names = "--label-noise", defaultValue = "0", paramLabel = "RATE",
+            description = "Symmetric label noise: each training label, with probability RATE, is"
+                    + " replaced by one of the other classes drawn uniformly (from --seed); the"
+                    + " test set and the monitor's held-out images keep their labels"
+                    + " (default: ${DEFAULT-VALUE}).")
+    float labelNoise;
+
     @Option(names = "--defense", defaultValue = "standard",
             description = "Training objective: standard, fgsm-mixed, pgd-at, fgsm-rs, fat, trades,"
-                    + " ensemble-at, distillation-teacher, distillation (default: ${DEFAULT-VALUE}).")
+                    + " iat, thrm, ensemble-at, distillation-teacher, distillation (default:"
+                    + " ${DEFAULT-VALUE}).")
     String defense;
 
     @Option(names = "--eps", description = "L-inf radius of the defense's training attack (default: 0.1).")
@@ -206,6 +214,7 @@ final class TrainCommand implements Callable<Integer> {
                 .optSeed(data.seed)
                 .optNoiseAugmentation(noiseAugment)
                 .optSpartaFrom(spartaFrom == null ? null : spartaFrom.toString())
+                .optLabelNoise(labelNoise)
                 .build();
         ArchitectureOptions options = new ArchitectureOptions(width,
                 Nonlinearity.parse(activation), firstStride);

@@ -173,6 +173,21 @@ public final class ImageDataset {
         return labels.clone();
     }
 
+    /**
+     * The same images with other labels (e.g. {@link LabelNoise}); the pixels are shared, both
+     * sets being immutable.
+     *
+     * @throws IllegalArgumentException unless there is one label in [0, K) per image
+     */
+    public ImageDataset withLabels(int[] newLabels) {
+        if (newLabels == null || newLabels.length != labels.length) {
+            throw new IllegalArgumentException("newLabels: need " + labels.length + " labels, got "
+                    + (newLabels == null ? "null" : newLabels.length));
+        }
+        return new ImageDataset(name, channels, height, width, pixels, newLabels.clone(),
+                classNames, true);
+    }
+
     /** Image {@code i} as C×H×W floats in [0, 1], CHW order. */
     public float[] image(int i) {
         requireIndex("i", i);

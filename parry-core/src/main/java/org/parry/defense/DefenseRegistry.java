@@ -73,6 +73,22 @@ public final class DefenseRegistry {
                     return new Trades(epsilon, o.getFloat("stepSize", epsilon / 4f),
                             o.getInt("steps", 10), o.getFloat("beta", 6f));
                 });
+        register("iat", "Lamb et al. 2019: (Mixup(x) + Mixup(PGD(x)))/2, PGD as pgd-at; mix=input"
+                + " (alpha=1) or manifold (alpha=2)", true, (o, shape) -> {
+                    float epsilon = epsilon(o, "iat");
+                    InterpolatedAdversarialTraining.Mix mix =
+                            InterpolatedAdversarialTraining.Mix.parse(o.getString("mix", "input"));
+                    return new InterpolatedAdversarialTraining(epsilon,
+                            o.getFloat("stepSize", epsilon / 4f), o.getInt("steps", 10), mix,
+                            o.getFloat("alpha", mix.defaultAlpha()));
+                });
+        register("thrm", "Tao et al. 2022: CE(x) + beta KL(p(x) || p(x_hyp)), x_hyp minimizing CE;"
+                + " beta=6, 10 steps of eps/4", true, (o, shape) -> {
+                    float epsilon = epsilon(o, "thrm");
+                    return new HypocriticalRiskMinimization(epsilon,
+                            o.getFloat("stepSize", epsilon / 4f), o.getInt("steps", 10),
+                            o.getFloat("beta", 6f));
+                });
         register("ensemble-at", "Tramer et al. 2018: FGSM from the model and static models in turn;"
                 + " sources=DIR1,DIR2,...", true, (o, shape) -> {
                     float epsilon = epsilon(o, "ensemble-at");

@@ -67,10 +67,19 @@ public record Trades(float epsilon, float stepSize, int steps, float beta)
 
     @Override
     public StepLoss loss(TrainingNetwork network, PreparedBatch prepared) {
+        return regularized(network, prepared, beta);
+    }
+
+    /**
+     * CE(f(x), y) + β·KL(p(x) ‖ p(x')) with x' the prepared batch's perturbed images, both terms
+     * differentiated (the KL through both arguments); two forward passes, clean then perturbed.
+     * The progress bar shows the clean accuracy. TRADES and THRM share it.
+     */
+    static StepLoss regularized(TrainingNetwork network, PreparedBatch prepared, float beta) {
         NDArray cleanLogits = network.logits(prepared.x());
-        NDArray adversarialLogits = network.logits(prepared.requireAdversarial());
+        NDArray perturbedLogits = network.logits(prepared.requireAdversarial());
         NDArray natural = CrossEntropyLoss.get().perSample(cleanLogits, prepared.y()).mean();
-        NDArray robust = klDivergence(cleanLogits.logSoftmax(1), adversarialLogits).mean();
+        NDArray robust = klDivergence(cleanLogits.logSoftmax(1), perturbedLogits).mean();
         return new StepLoss(natural.add(robust.mul(beta)), cleanLogits, prepared.y());
     }
 

@@ -7,10 +7,17 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.norm.LayerNorm;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.parry.loss.LogitLoss;
+import org.parry.model.zoo.CifsBlock;
+import org.parry.model.zoo.FeatureDenoising;
+import org.parry.model.zoo.GroupNorm;
+import org.parry.model.zoo.Sparta;
 
 /**
  * The layers of a Parry model ({@link BlockClassifier}), for reading its intermediate activations.
@@ -137,6 +144,51 @@ public final class Layers {
                 + " choose a layer by its path: " + describe());
     }
 
+    /**
+     * The outputs of the network's stages, input side first, all but the last stage's. A stage is
+     * a weight layer, a leaf block with parameters of its own (a convolution, a fully connected
+     * layer, a residual unit, an ODE block), with the layers after it up to the next weight layer:
+     * activations, pooling, flattening, normalization layers (batch, layer or group norm) and the
+     * robust blocks that sit inside a stage (Sparta, CIFS, feature denoising) belong to the stage
+     * they follow. So small-cnn's stages end at its poolings, an MLP's after each hidden layer's
+     * activation, preact-resnet18's after the stem convolution and after each residual unit; a
+     * linear model has one stage and no output here. These are the hidden points of Manifold
+     * Mixup (Verma et al., ICML 2019).
+     */
+    public List<Layer> stageOutputs() {
+        List<Layer> outputs = new ArrayList<>();
+        boolean started = false;
+        for (int i = 1; i < blocks.size(); i++) {
+            if (weightLayer(blocks.get(i))) {
+                if (started) {
+                    outputs.add(layers.get(i - 1));
+                }
+                started = true;
+            }
+        }
+        return outputs;
+    }
+
+    private static boolean weightLayer(Block block) {
+        return !block.getParameters().isEmpty() && !(block instanceof BatchNorm
+                || block instanceof LayerNorm || block instanceof GroupNorm
+                || block instanceof Sparta || block instanceof CifsBlock
+                || block instanceof FeatureDenoising);
+    }
+
+    /**
+     * The forward pass in training mode ({@code training=true}) with {@code edit} applied to the
+     * output of {@code at} before the layers after it see it; with the identity as {@code edit},
+     * the same operations in the same order as the block's own training forward pass. No scope and
+     * no gradient bookkeeping of its own: for a training step, inside the trainer's collector.
+     *
+     * @param x [N, C, H, W] inputs
+     */
+    public NDArray trainingForward(NDArray x, Layer at, UnaryOperator<NDArray> edit) {
+        NDArray hidden = run(0, check(at).index() + 1, x, true);
+        return run(at.index() + 1, blocks.size(), edit.apply(hidden), true);
+    }
+
     /** The layers as one line, e.g. {@code 0 normalization (1, 28, 28), 1.0 Conv2d (8, 28, 28)}. */
     public String describe() {
         return layers.stream().map(Layer::toString).collect(Collectors.joining(", "));
@@ -150,7 +202,7 @@ public final class Layers {
      */
     public NDArray features(Layer at, NDArray x) {
         InputCheck.requireBatch(model, x);
-        return scoped(x, () -> run(0, check(at).index() + 1, x));
+        return scoped(x, () -> run(0, check(at).index() + 1, x, false));
     }
 
     /**
@@ -161,7 +213,7 @@ public final class Layers {
     public NDArray logits(Layer from, NDArray features) {
         requireFeatures(from, features);
         return scoped(features, () -> {
-            NDArray logits = run(from.index() + 1, blocks.size(), features);
+            NDArray logits = run(from.index() + 1, blocks.size(), features, false);
             InputCheck.requireFiniteLogits(model, logits);
             return logits;
         });
@@ -183,15 +235,15 @@ public final class Layers {
         InputCheck.requireLabels(model, features, labels);
         model.block().freezeParameters(true);
         return DifferentiableClassifier.gradient(model, features, labels, leaf -> {
-            NDArray logits = run(from.index() + 1, blocks.size(), leaf);
+            NDArray logits = run(from.index() + 1, blocks.size(), leaf, false);
             return new DifferentiableClassifier.Scored(logits, function.perSample(logits, labels));
         });
     }
 
-    private NDArray run(int from, int to, NDArray input) {
+    private NDArray run(int from, int to, NDArray input, boolean training) {
         NDList current = new NDList(input);
         for (int i = from; i < to; i++) {
-            current = blocks.get(i).forward(model.parameterStore(), current, false);
+            current = blocks.get(i).forward(model.parameterStore(), current, training);
         }
         return current.singletonOrThrow();
     }

@@ -24,6 +24,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.parry.data.Batch;
 import org.parry.engine.Backward;
 import org.parry.engine.EngineCheck;
@@ -31,8 +33,10 @@ import org.parry.engine.ForwardCheck;
 import org.parry.engine.SelfTest;
 import org.parry.loss.CrossEntropyLoss;
 import org.parry.data.ImageDataset;
+import org.parry.data.LabelNoise;
 import org.parry.io.AtomicFiles;
 import org.parry.model.BlockClassifier;
+import org.parry.model.Layers;
 import org.parry.model.zoo.SideOutputs;
 import org.parry.model.SavedModel;
 import org.parry.train.TrainingObjective.StepLoss;
@@ -86,6 +90,8 @@ public final class Trainer {
      *
      * @param checkpoints directory for per-epoch checkpoints, or null for none
      * @param resume continue from the checkpoint in {@code checkpoints} if there is one
+     * @param data the training images; with {@link TrainingSettings#labelNoise} their labels are
+     *     made noisy here (a monitor's held-out images keep theirs)
      * @return the metrics of every epoch, including those of a resumed run's earlier epochs; when
      *     the monitor stopped the run, the last entry says so and the model holds the best
      *     epoch's weights
@@ -99,6 +105,7 @@ public final class Trainer {
             throw new IllegalArgumentException("data set '" + data.name() + "' has images of shape "
                     + data.imageShape() + " but the model expects " + model.inputShape());
         }
+        data = LabelNoise.symmetric(data, settings.labelNoise(), settings.seed());
         Block block = model.block();
         Set<Parameter> frozen = settings.spartaFrom() == null ? Set.of()
                 : SpartaTransfer.copy(Path.of(settings.spartaFrom()), model);
@@ -315,7 +322,8 @@ public final class Trainer {
         NDArray total;
         try (GradientCollector collector = Backward.collector()) {
             AuxiliaryLosses auxiliary = new AuxiliaryLosses(prepared.y());
-            loss = objective.loss(network(block, store, trainable, auxiliary), prepared);
+            loss = objective.loss(network(block, store, trainable, auxiliary,
+                    () -> Layers.of(model)), prepared);
             total = auxiliary.total(loss.loss());
             Backward.run(collector, total, oneDnnVerified);
         }
@@ -343,9 +351,12 @@ public final class Trainer {
         return new StepResult(lossValue, correct);
     }
 
+    /** @param layers the model's layers, read only by an objective that edits hidden states */
     private static TrainingNetwork network(Block block, ParameterStore store,
-            List<Parameter> trainable, AuxiliaryLosses auxiliary) {
+            List<Parameter> trainable, AuxiliaryLosses auxiliary, Supplier<Layers> layers) {
         return new TrainingNetwork() {
+            private Layers read;
+
             @Override
             public NDArray logits(NDArray x) {
                 try (SideOutputs side = auxiliary.open(x)) {
@@ -353,6 +364,36 @@ public final class Trainer {
                     auxiliary.collect(side);
                     return logits;
                 }
+            }
+
+            @Override
+            public int hiddenPoints() {
+                return layers().stageOutputs().size();
+            }
+
+            @Override
+            public NDArray logits(NDArray x, int point, UnaryOperator<NDArray> edit) {
+                if (point < 0 || point > hiddenPoints()) {
+                    throw new IllegalArgumentException("point " + point + " is not in 0.."
+                            + hiddenPoints() + " (the input and the outputs of this network's"
+                            + " stages but the last)");
+                }
+                if (point == 0) {
+                    return logits(edit.apply(x));
+                }
+                try (SideOutputs side = auxiliary.open(x)) {
+                    NDArray logits = layers().trainingForward(x,
+                            layers().stageOutputs().get(point - 1), edit);
+                    auxiliary.collect(side);
+                    return logits;
+                }
+            }
+
+            private Layers layers() {
+                if (read == null) {
+                    read = layers.get();
+                }
+                return read;
             }
 
             @Override

@@ -1,12 +1,32 @@
 package org.parry.train;
 
 import ai.djl.ndarray.NDArray;
+import java.util.function.UnaryOperator;
 
 /** The network being trained, as a {@link TrainingObjective}'s loss sees it: in training mode. */
 public interface TrainingNetwork {
 
     /** Forward pass in training mode: [N, C, H, W] pixels to [N, K] logits, with gradients. */
     NDArray logits(NDArray x);
+
+    /**
+     * How many hidden points {@link #logits(NDArray, int, UnaryOperator)} can edit besides the
+     * input: the outputs of the network's stages but the last ({@link
+     * org.parry.model.Layers#stageOutputs}), e.g. 2 for small-cnn, 0 for a linear model.
+     */
+    int hiddenPoints();
+
+    /**
+     * Forward pass in training mode with the state at one point replaced by {@code edit} of it,
+     * for objectives that act on hidden states (Manifold Mixup). Side outputs (CIFS probes,
+     * TisODE's penalty) are collected as in {@link #logits(NDArray)}.
+     *
+     * @param point 0 for the input (pixels, before the normalization layer), k in 1..{@link
+     *     #hiddenPoints()} for the output of stage k
+     * @param edit maps the [N, ...] state at {@code point} to a state of the same shape
+     * @throws IllegalArgumentException for a point outside 0..{@link #hiddenPoints()}
+     */
+    NDArray logits(NDArray x, int point, UnaryOperator<NDArray> edit);
 
     /**
      * The weight of the first convolution (or, in a network without one, the first linear

@@ -2,6 +2,7 @@ package org.parry.train;
 
 import java.util.Locale;
 import java.util.Objects;
+import org.parry.data.LabelNoise;
 
 /**
  * How to train: epochs, batch size, optimizer, learning-rate schedule and seed. Immutable and
@@ -21,10 +22,12 @@ import java.util.Objects;
  *     of a standard deviation drawn from {50, 75, 100}/255 ({@link GaussianAugmentation})
  * @param spartaFrom a saved model whose Sparta modules the network reuses, frozen (Sparta's
  *     transfer, {@link SpartaTransfer}), or null
+ * @param labelNoise the probability that a training label is replaced by another class, drawn
+ *     from {@code seed} ({@link LabelNoise}); 0 for the data's own labels
  */
 public record TrainingSettings(int epochs, int batchSize, String optimizer, float learningRate,
         float momentum, float weightDecay, String schedule, int stepEpochs, float stepGamma,
-        long seed, boolean noiseAugmentation, String spartaFrom) {
+        long seed, boolean noiseAugmentation, String spartaFrom, float labelNoise) {
 
     public TrainingSettings {
         require(epochs >= 1, "epochs must be >= 1, got " + epochs);
@@ -42,6 +45,7 @@ public record TrainingSettings(int epochs, int batchSize, String optimizer, floa
                 "schedule must be constant, step or cosine, got '" + schedule + "'");
         require(stepEpochs >= 1, "step epochs must be >= 1, got " + stepEpochs);
         require(stepGamma > 0f && stepGamma <= 1f, "step gamma must be in (0, 1], got " + stepGamma);
+        LabelNoise.checkRate(labelNoise);
     }
 
     private static void require(boolean condition, String message) {
@@ -70,6 +74,7 @@ public record TrainingSettings(int epochs, int batchSize, String optimizer, floa
         builder.seed = seed;
         builder.noiseAugmentation = noiseAugmentation;
         builder.spartaFrom = spartaFrom;
+        builder.labelNoise = labelNoise;
         return builder;
     }
 
@@ -87,6 +92,7 @@ public record TrainingSettings(int epochs, int batchSize, String optimizer, floa
         private long seed = 0L;
         private boolean noiseAugmentation = false;
         private String spartaFrom;
+        private float labelNoise = 0f;
 
         private Builder() {}
 
@@ -150,10 +156,15 @@ public record TrainingSettings(int epochs, int batchSize, String optimizer, floa
             return this;
         }
 
+        public Builder optLabelNoise(float value) {
+            labelNoise = value;
+            return this;
+        }
+
         public TrainingSettings build() {
             return new TrainingSettings(epochs, batchSize, optimizer, learningRate, momentum,
                     weightDecay, schedule, stepEpochs, stepGamma, seed, noiseAugmentation,
-                    spartaFrom);
+                    spartaFrom, labelNoise);
         }
     }
 }
