@@ -32,18 +32,36 @@ import org.parry.model.zoo.ArchitectureOptions;
  * @param noiseAugmentation Gaussian-noise augmentation ({@link TrainingSettings#noiseAugmentation})
  * @param spartaFrom a saved model whose Sparta modules are reused frozen, or null
  * @param learningRate Adam's learning rate, or 0 for Parry's default (1e-3)
+ * @param labelNoise the share of training labels replaced by another class ({@link
+ *     TrainingSettings#labelNoise})
  */
 public record TrainingRecipe(String architecture, ArchitectureOptions options, String defense,
         Float epsilon, Map<String, String> settings, String dataset, int trainSize, int epochs,
         long seed, boolean monitor, boolean noiseAugmentation, Path spartaFrom,
-        float learningRate) {
+        float learningRate, float labelNoise) {
 
     /** A recipe without noise augmentation or Sparta transfer. */
     public TrainingRecipe(String architecture, ArchitectureOptions options, String defense,
             Float epsilon, Map<String, String> settings, String dataset, int trainSize,
             int epochs, long seed, boolean monitor) {
         this(architecture, options, defense, epsilon, settings, dataset, trainSize, epochs, seed,
-                monitor, false, null, 0f);
+                monitor, false, null, 0f, 0f);
+    }
+
+    /** A recipe without label noise. */
+    public TrainingRecipe(String architecture, ArchitectureOptions options, String defense,
+            Float epsilon, Map<String, String> settings, String dataset, int trainSize,
+            int epochs, long seed, boolean monitor, boolean noiseAugmentation, Path spartaFrom,
+            float learningRate) {
+        this(architecture, options, defense, epsilon, settings, dataset, trainSize, epochs, seed,
+                monitor, noiseAugmentation, spartaFrom, learningRate, 0f);
+    }
+
+    /** This recipe with a share of its training labels replaced by other classes. */
+    public TrainingRecipe withLabelNoise(float rate) {
+        return new TrainingRecipe(architecture, options, defense, epsilon, settings, dataset,
+                trainSize, epochs, seed, monitor, noiseAugmentation, spartaFrom, learningRate,
+                rate);
     }
 
     /** Training images the monitor holds out. */
@@ -54,6 +72,8 @@ public record TrainingRecipe(String architecture, ArchitectureOptions options, S
         return defense + (epsilon == null ? "" : " (eps " + epsilon + ")") + " " + architecture
                 + " on " + trainSize + " " + dataset + " images for " + epochs + " epochs"
                 + (monitor ? " with the robustness monitor" : "")
+                + (labelNoise == 0f ? "" : " with " + Math.round(100 * labelNoise)
+                        + "% label noise")
                 + (noiseAugmentation ? " with Gaussian-noise augmentation" : "")
                 + (learningRate == 0f ? "" : " at learning rate " + learningRate)
                 + (spartaFrom == null ? "" : " reusing the Sparta modules of " + spartaFrom);
@@ -71,7 +91,8 @@ public record TrainingRecipe(String architecture, ArchitectureOptions options, S
         TrainingSettings training = TrainingSettings.builder().optEpochs(epochs).optSeed(seed)
                 .optNoiseAugmentation(noiseAugmentation)
                 .optSpartaFrom(spartaFrom == null ? null : spartaFrom.toString())
-                .optLearningRate(learningRate == 0f ? 1e-3f : learningRate).build();
+                .optLearningRate(learningRate == 0f ? 1e-3f : learningRate)
+                .optLabelNoise(labelNoise).build();
         try (TrainingObjective objective = DefenseRegistry.create(defense,
                 new DefenseOptions(epsilon, settings), train.imageShape())) {
             RobustnessMonitor watch = null;
@@ -105,6 +126,10 @@ public record TrainingRecipe(String architecture, ArchitectureOptions options, S
         if (!(training.get("epochs") instanceof Number trainedEpochs)
                 || trainedEpochs.intValue() != epochs) {
             return "epochs " + training.get("epochs") + ", not " + epochs;
+        }
+        double noise = training.get("labelNoise") instanceof Number rate ? rate.doubleValue() : 0;
+        if ((float) noise != labelNoise) {
+            return "label noise " + noise + ", not " + labelNoise;
         }
         if (!(training.get("train_size") instanceof Number size) || size.intValue() != trainedOn) {
             return "trained on " + training.get("train_size") + " images, not " + trainedOn;

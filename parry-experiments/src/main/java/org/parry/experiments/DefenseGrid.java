@@ -111,7 +111,7 @@ public final class DefenseGrid {
 
     /** Every section, in page order. */
     public List<Section> sections() {
-        return List.of(main(), family(), overfitting(), goodfellow(), madry());
+        return List.of(main(), family(), hypocritical(), overfitting(), goodfellow(), madry());
     }
 
     /** The section {@code id}. */
@@ -218,8 +218,11 @@ public final class DefenseGrid {
         int size = scaled(6_000);
         int epochs = quick ? 1 : 3;
         List<Row> rows = new ArrayList<>();
-        for (Variant variant : familyVariants()) {
-            for (long seed = 0; seed < variant.seeds(); seed++) {
+        for (long seed = 0; seed < FAMILY_SEEDS; seed++) { // seed 0 of every variant first
+            for (Variant variant : familyVariants()) {
+                if (seed >= variant.seeds()) {
+                    continue;
+                }
                 List<Measure> measures = new ArrayList<>(protocol(EPSILON, seed == 0));
                 measures.add(Measures.robust("fgsm_0.05", TEST_POINTS,
                         Fgsm.of(LADDER_FGSM_EPSILON)));
@@ -238,6 +241,36 @@ public final class DefenseGrid {
         }
         return new Section("family", "The rest of the adversarial-training family: IAT, SPAT,"
                 + " LADDER, J-SIGR (Fashion-MNIST, cnn3, ε = 0.1)", rows);
+    }
+
+    /** The label-noise section's share of replaced training labels. */
+    public static final float LABEL_NOISE = 0.5f;
+
+    /**
+     * Hypocritical risk on a substandard model (Tao et al.): cnn3 trained as in {@link #family} but
+     * with half of the training labels replaced by other classes, by standard training, TRADES and
+     * THRM (β = 6), seeds 0–2; clean accuracy, the hypocritical risk at ε = 0.1 and PGD-20.
+     */
+    public Section hypocritical() {
+        int size = scaled(6_000);
+        int epochs = quick ? 1 : 3;
+        List<Measure> measures = List.of(Measures.clean(TEST_POINTS),
+                Measures.hypocriticalRisk(TEST_POINTS, EPSILON),
+                Measures.pgd20(TEST_POINTS, EPSILON, AttackLoss.CE));
+        List<Row> rows = new ArrayList<>();
+        for (long seed = 0; seed < FAMILY_SEEDS; seed++) {
+            for (Variant variant : List.of(
+                    new Variant("standard", "standard training", "standard", null, Map.of(), 3),
+                    new Variant("trades", "TRADES, β = 6", "trades", EPSILON, Map.of(), 3),
+                    new Variant("thrm", "THRM, β = 6 (Tao 2022)", "thrm", EPSILON, Map.of(), 3))) {
+                rows.add(new Row(noisyId(variant.id(), seed), variant.label(),
+                        new TrainingRecipe("cnn3", ArchitectureOptions.DEFAULT, variant.defense(),
+                                variant.epsilon(), variant.settings(), "fashion-mnist", size,
+                                epochs, seed, false).withLabelNoise(LABEL_NOISE), measures));
+            }
+        }
+        return new Section("hypocritical", "Hypocritical risk on a 50%-label-noise model: THRM"
+                + " against TRADES and standard training", rows);
     }
 
     /**

@@ -82,6 +82,7 @@ public final class DefensePage {
             switch (section.id()) {
                 case "main" -> main(page, section);
                 case "family" -> family(page, section);
+                case "hypocritical" -> hypocritical(page, section);
                 case "overfitting" -> overfitting(page, section);
                 case "mnist" -> goodfellow(page, section);
                 case "madry" -> madry(page, section);
@@ -156,10 +157,40 @@ public final class DefensePage {
                         + " pullover, coat and shirt of their accuracy and of the share of their"
                         + " errors that go to their most frequent wrong class. Training seconds"
                         + " are wall time with whatever else ran on the machine.\n\n");
-        page.append("| defense | seeds | clean | FGSM | PGD-20 CE | PGD-20 CW | AutoAttack"
-                + " (seed 0) | FGSM ε = 0.05 | MI-FGSM transfer | hard classes PGD-20 | hard"
-                + " top-wrong share | sanity checks not passed (seed 0) | train s | cost vs"
-                + " standard |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        seedTable(page, section, List.of("clean", "fgsm", "pgd20", "pgd20_cw", "autoattack",
+                "fgsm_0.05", "transfer_mifgsm", "hard_class_pgd20", "hard_pair_share"),
+                List.of("clean", "FGSM", "PGD-20 CE", "PGD-20 CW", "AutoAttack (seed 0)",
+                        "FGSM ε = 0.05", "MI-FGSM transfer", "hard classes PGD-20",
+                        "hard top-wrong share"), true);
+    }
+
+    private void hypocritical(StringBuilder page, Section section) {
+        TrainingRecipe first = section.rows().get(0).recipe();
+        page.append("Tao, Feng, Yi and Chen (AAAI 2022): a hypocritical perturbation (PGD-20"
+                + " descent on the true label's cross-entropy, ε = 0.1) hides a substandard"
+                + " model's mistakes; the hypocritical risk is the share of its clean mistakes"
+                + " that such a perturbation turns correct. cnn3 as above, on the first ")
+                .append(first.trainSize()).append(" training images with ")
+                .append(Math.round(100 * first.labelNoise())).append("% of their labels replaced"
+                        + " by another class drawn uniformly (`parry train --label-noise 0.5`),")
+                .append(" ").append(first.epochs()).append(" epochs; measured on the first ")
+                .append(DefenseGrid.TEST_POINTS).append(" test images with their true labels."
+                        + " THRM's regularizer pulls the output at the hypocritical point back to"
+                        + " the clean output; TRADES's, at the adversarial point.\n\n");
+        seedTable(page, section, List.of("clean", "hypocritical_risk", "pgd20"),
+                List.of("clean", "hypocritical risk (%)", "PGD-20"), false);
+    }
+
+    /**
+     * A table of the section's variants (rows with the same label), each cell mean ± sd over the
+     * variant's seeds, then its training seconds and their ratio to standard training's.
+     */
+    private void seedTable(StringBuilder page, Section section, List<String> keys,
+            List<String> headers, boolean sanity) {
+        page.append("| defense | seeds | ").append(String.join(" | ", headers))
+                .append(sanity ? " | sanity checks not passed (seed 0)" : "")
+                .append(" | train s | cost vs standard |\n|---|---|")
+                .append("---|".repeat(keys.size() + (sanity ? 1 : 0) + 2)).append("\n");
         Map<String, List<Row>> variants = new LinkedHashMap<>();
         for (Row row : shown(section)) {
             variants.computeIfAbsent(row.label(), k -> new ArrayList<>()).add(row);
@@ -172,14 +203,14 @@ public final class DefensePage {
             if (variant.getValue().get(0).recipe().defense().equals("standard")) {
                 standardSeconds = seconds;
             }
-            page.append("| ").append(variant.getKey())
-                    .append(" | ").append(ids.size());
-            for (String key : List.of("clean", "fgsm", "pgd20", "pgd20_cw", "autoattack",
-                    "fgsm_0.05", "transfer_mifgsm", "hard_class_pgd20", "hard_pair_share")) {
+            page.append("| ").append(variant.getKey()).append(" | ").append(ids.size());
+            for (String key : keys) {
                 page.append(" | ").append(Seeds.cell(results.values(ids, key)));
             }
-            page.append(" | ").append(flags(results.models().get(ids.get(0))))
-                    .append(" | ").append(format("%.0f", seconds))
+            if (sanity) {
+                page.append(" | ").append(flags(results.models().get(ids.get(0))));
+            }
+            page.append(" | ").append(format("%.0f", seconds))
                     .append(" | ").append(format("%.1f×", seconds / standardSeconds))
                     .append(" |\n");
         }
