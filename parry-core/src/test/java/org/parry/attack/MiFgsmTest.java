@@ -15,8 +15,6 @@ import org.parry.model.Classifier;
 import org.parry.norm.Norm;
 import org.parry.testing.SyntheticModels;
 import org.parry.testing.TestModels;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * MI-FGSM: feasible in L∞ and L2, exactly BIM at μ = 0, momentum changes the path, accuracy drops
@@ -24,7 +22,6 @@ import org.slf4j.LoggerFactory;
  */
 class MiFgsmTest {
 
-    private static final Logger LOG = LoggerFactory.getLogger(MiFgsmTest.class);
     private static final int N = 200;
 
     private static double accuracy(AttackResult result, Batch batch) {
@@ -57,8 +54,9 @@ class MiFgsmTest {
                 assertThat(result.gradients()).as("every sample runs every step")
                         .isEqualTo((long) N * MiFgsm.DEFAULT_STEPS);
                 double robust = accuracy(result, batch);
-                LOG.info("mi-fgsm {} eps {}: clean {} -> {}", attack.norm().id(),
-                        attack.epsilon(), clean, robust);
+                System.out.println(String.format("mi-fgsm %s eps %s: clean %s -> %s",
+                        attack.norm().id(),
+                        attack.epsilon(), clean, robust));
                 assertThat(robust).as(attack.norm().id() + " accuracy").isLessThan(clean - 0.5);
             }
         }
@@ -109,7 +107,7 @@ class MiFgsmTest {
                     false), sources).run(target, batch.x(), criterion), batch);
             String numbers = "clean " + clean + ", transfer MI-FGSM " + transferMi
                     + ", transfer I-FGSM " + transferBim;
-            LOG.info("target accuracy at eps {}: {}", epsilon, numbers);
+            System.out.println(String.format("target accuracy at eps %s: %s", epsilon, numbers));
             assertThat(mi.gradients()).isEqualTo((long) N * MiFgsm.DEFAULT_STEPS);
             assertThat(transferMi).as(numbers).isLessThan(clean - 0.1);
         }

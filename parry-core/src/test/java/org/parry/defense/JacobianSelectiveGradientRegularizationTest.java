@@ -40,8 +40,6 @@ import org.parry.train.EpochMetrics;
 import org.parry.train.PreparedBatch;
 import org.parry.train.StandardObjective;
 import org.parry.train.TrainingNetwork;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * J-SIGR (defenses.md §1.10): the Jacobian estimators on a linear model, the finite-difference
@@ -51,8 +49,6 @@ import org.slf4j.LoggerFactory;
  */
 class JacobianSelectiveGradientRegularizationTest {
 
-    private static final Logger LOG =
-            LoggerFactory.getLogger(JacobianSelectiveGradientRegularizationTest.class);
 
     /** A raw DJL block as the trainer's network: training mode, trainable parameters. */
     private static TrainingNetwork network(SequentialBlock block, ParameterStore store,
@@ -128,8 +124,9 @@ class JacobianSelectiveGradientRegularizationTest {
                         new PreparedBatch(x, y, null, null, weights)).jacobian().toFloatArray();
                 clear(block);
                 for (float estimate : estimates) {
-                    LOG.info("{}: ||J||_F^2 estimate {} against ||W||_F^2 {}", method.id(),
-                            estimate, exact);
+                    System.out.println(String.format("%s: ||J||_F^2 estimate %s against ||W||_F^2 %s",
+                            method.id(),
+                            estimate, exact));
                     assertThat((double) estimate).as(method.id()).isCloseTo(exact,
                             within(0.05 * exact));
                 }
@@ -176,8 +173,8 @@ class JacobianSelectiveGradientRegularizationTest {
             float[] exactJacobian = exact.jacobian().toFloatArray();
             float[] surrogateJacobian = surrogate.jacobian().toFloatArray();
             for (int i = 0; i < 4; i++) {
-                LOG.info("sample {}: gradient term {} (double backprop) {} (differences);"
-                        + " jacobian {} {}", i, exactGradient[i], surrogateGradient[i],
+                System.out.printf("sample %d: gradient term %s (double backprop) %s (differences);"
+                        + " jacobian %s %s%n", i, exactGradient[i], surrogateGradient[i],
                         exactJacobian[i], surrogateJacobian[i]);
                 assertThat(exactGradient[i]).isPositive();
                 assertThat(surrogateGradient[i]).isCloseTo(exactGradient[i],
@@ -221,8 +218,9 @@ class JacobianSelectiveGradientRegularizationTest {
             double plus = lossAt(objective, block, store, prepared, direction, delta);
             double minus = lossAt(objective, block, store, prepared, direction, -delta);
             double numeric = (plus - minus) / (2 * delta);
-            LOG.info("d/dtheta along a random direction: double backprop {}, without clearing {},"
-                    + " central difference {}", analytic, polluted, numeric);
+            System.out.println(String.format("d/dtheta along a random direction: double backprop"
+                    + " %s, without clearing %s,"
+                    + " central difference %s", analytic, polluted, numeric));
             assertThat(analytic).isCloseTo(numeric, within(1e-6 * Math.abs(numeric)));
             assertThat(Math.abs(polluted - numeric)).isGreaterThan(1e-3 * Math.abs(numeric));
         }
@@ -293,7 +291,17 @@ class JacobianSelectiveGradientRegularizationTest {
 
     /**
      * Three epochs on the tiny synthetic data train (loss falls, accuracy far above chance), and
-     * the model's PGD accuracy is compared with a standard model trained the same way.
+     * the model's PGD accuracy is compared with a standard model trained the same way (printed,
+     * not asserted: on this data J-SIGR was not more robust, see below).
+     *
+     * <p>With the defaults (λ_J = 0.1) the run does not train in 3 epochs (24 steps): the
+     * pixel-space ||J||_F² of a fresh small-cnn is about 4,000 here (its normalization layer
+     * divides by the synthetic images' small standard deviation; Hoffman et al. regularized the
+     * Jacobian of normalized MNIST inputs), so the Jacobian term dwarfs the cross-entropy.
+     * Measured training accuracy after epochs 1-3 (loss): λ_J = 0.1, λ_S = 1: 0.06, 0.11, 0.12
+     * (291, 292, 171); λ_J = 0.1, λ_S = 0: 0.07, 0.11, 0.08; λ_J = 0.01, λ_S = 0: 0.07, 0.11,
+     * 0.08; λ_J = 0, λ_S = 1: 0.50, 0.82, 0.95; λ_J = 0.003: 0.15, 0.18, 0.27; λ_J = 0.001:
+     * 0.33, 0.65, 0.70. This run uses λ_J = 0.001.
      */
     @Test
     void aTinyRunTrainsAndIsComparedWithStandardTrainingUnderPgd() {
@@ -305,10 +313,11 @@ class JacobianSelectiveGradientRegularizationTest {
                     NDManager manager = NDManager.newBaseManager()) {
                 List<EpochMetrics> history = DefenseTraining.train(model, i == 0
                         ? new StandardObjective()
-                        : JacobianSelectiveGradientRegularization.of(Method.FINITE_DIFFERENCE),
+                        : new JacobianSelectiveGradientRegularization(Method.FINITE_DIFFERENCE,
+                                0.001f, 1f, 0.2f, 1, 0.03f),
                         DefenseTraining.TRAIN, 3);
                 if (i == 1) {
-                    LOG.info("jsigr history {}", history);
+                    System.out.println(String.format("jsigr history %s", history));
                     assertThat(history.get(2).loss()).isLessThan(history.get(0).loss());
                     assertThat(history.get(2).accuracy()).isGreaterThan(0.5);
                 }
@@ -327,8 +336,8 @@ class JacobianSelectiveGradientRegularizationTest {
                 clean[i] = correct / 200.0;
             }
         }
-        LOG.info("standard: clean {} PGD-20(0.1) {}; jsigr: clean {} PGD-20(0.1) {}", clean[0],
-                pgd[0], clean[1], pgd[1]);
+        System.out.printf("standard: clean %s PGD-20(0.1) %s; jsigr: clean %s PGD-20(0.1) %s%n",
+                clean[0], pgd[0], clean[1], pgd[1]);
         assertThat(clean[1]).isGreaterThan(0.5);
     }
 
