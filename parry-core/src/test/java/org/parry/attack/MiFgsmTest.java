@@ -87,7 +87,7 @@ class MiFgsmTest {
     /**
      * The spec's transfer setting (ε = 0.1, 10 steps, μ = 1) from an ensemble of two sources
      * trained apart from the target: the target loses accuracy, and MI-FGSM transfers at least as
-     * well as I-FGSM with the same budget (reported, not tuned).
+     * well as I-FGSM with the same budget.
      */
     @Test
     void transfersFromAnEnsembleOfSources() {
@@ -110,6 +110,8 @@ class MiFgsmTest {
             System.out.println(String.format("target accuracy at eps %s: %s", epsilon, numbers));
             assertThat(mi.gradients()).isEqualTo((long) N * MiFgsm.DEFAULT_STEPS);
             assertThat(transferMi).as(numbers).isLessThan(clean - 0.1);
+            // measured: clean 1.0, transfer MI-FGSM 0.73, transfer I-FGSM 0.925
+            assertThat(transferMi).as(numbers).isLessThanOrEqualTo(transferBim);
         }
     }
 
