@@ -36,6 +36,14 @@ public final class AttackRegistry {
                             o.getFloat("stepSize", Pgd.defaultStepSize(epsilon, steps)), steps,
                             o.getBoolean("earlyStop", true));
                 });
+        register("mi-fgsm", "momentum iterative FGSM (Dong et al. 2018), made to transfer: mu=1"
+                + " (decay), 10 steps of eps/steps, linf or l2, every step run",
+                o -> {
+                    float epsilon = o.epsilon("mi-fgsm");
+                    int steps = o.steps(MiFgsm.DEFAULT_STEPS);
+                    return new MiFgsm(o.norm(), epsilon, o.getFloat("stepSize", epsilon / steps),
+                            steps, o.getFloat("decay", 1f), o.getBoolean("earlyStop", false));
+                });
         register("pgd", "projected gradient descent (Madry et al. 2018): 40 steps,"
                 + " alpha=max(2.5 eps/steps, min(eps/4, 10 eps/steps)), random start",
                 o -> {

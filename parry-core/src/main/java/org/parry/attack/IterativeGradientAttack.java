@@ -21,7 +21,9 @@ import org.parry.norm.Norm;
  *       every step and the last iterate is judged, as in Kurakin et al.'s and Madry et al.'s
  *       code: an example that only just crosses the boundary of the model it was crafted on
  *       seldom fools another, so transfer attacks run the whole budget;
- *   <li>restarts that run only on the samples not yet broken and never overwrite a success.
+ *   <li>restarts that run only on the samples not yet broken and never overwrite a success;
+ *   <li>optionally, momentum (MI-FGSM): the step follows d(g_k) with g_k = μ · g_{k-1} +
+ *       ∇ L_k / ||∇ L_k||_1 per sample, g_0 = 0, restarted with every restart.
  * </ul>
  * A sample never broken returns the last iterate of the last restart. Each step runs in its own
  * NDManager; memory does not grow with the number of steps.
@@ -40,6 +42,22 @@ final class IterativeGradientAttack {
         LogitLoss at(int step, Criterion active);
     }
 
+    /**
+     * Momentum of the step direction (Dong et al. 2018): g_k = μ · g_{k-1} + ∇ / ||∇||_1, per
+     * sample; with μ = 0 the direction of g_k is that of the gradient itself.
+     */
+    record Momentum(float decay) {
+
+        private static final float TINY = 1e-12f;
+
+        /** The accumulated direction g_k from g_{k-1} ({@code null} for g_0 = 0) and ∇. */
+        NDArray accumulate(NDArray previous, NDArray gradient) {
+            NDArray scaled = gradient.div(Batches.perSample(Norm.L1.of(gradient).maximum(TINY),
+                    gradient));
+            return previous == null ? scaled : previous.mul(decay).add(scaled);
+        }
+    }
+
     private IterativeGradientAttack() {}
 
     /** The samples one restart still attacks: positions in the batch, clean rows, criterion, iterate. */
@@ -48,6 +66,8 @@ final class IterativeGradientAttack {
         NDArray clean;
         Criterion criterion;
         NDArray iterate;
+        /** The momentum g_k of the samples still attacked, or null (none yet, or no momentum). */
+        NDArray velocity;
 
         void keep(NDArray rows, NDManager owner) {
             NDList old = new NDList(positions, clean);
@@ -56,6 +76,9 @@ final class IterativeGradientAttack {
             clean = clean.get(rows);
             criterion = criterion.subset(rows);
             iterate = iterate.get(rows);
+            if (velocity != null) {
+                velocity = velocity.get(rows);
+            }
             NDList kept = new NDList(positions, clean);
             kept.addAll(criterion.arrays());
             kept.attach(owner);
@@ -71,6 +94,14 @@ final class IterativeGradientAttack {
     static NDArray run(CountingClassifier model, NDArray x, Criterion criterion, Norm norm,
             float epsilon, float stepSize, int steps, int restarts, boolean earlyStop, Start start,
             LossSchedule losses) {
+        return run(model, x, criterion, norm, epsilon, stepSize, steps, restarts, earlyStop, start,
+                losses, null);
+    }
+
+    /** As above, the step following the accumulated direction of {@code momentum} if not null. */
+    static NDArray run(CountingClassifier model, NDArray x, Criterion criterion, Norm norm,
+            float epsilon, float stepSize, int steps, int restarts, boolean earlyStop, Start start,
+            LossSchedule losses, Momentum momentum) {
         NDManager caller = x.getManager();
         boolean[] broken = new boolean[Math.toIntExact(x.getShape().get(0))];
         NDArray result = x.duplicate();
@@ -91,6 +122,9 @@ final class IterativeGradientAttack {
                 for (int step = 0; step <= steps && active.positions.size() > 0; step++) {
                     try (NDManager stepScope = scope.newSubManager()) {
                         active.iterate.attach(stepScope);
+                        if (active.velocity != null) {
+                            active.velocity.attach(stepScope);
+                        }
                         NDList inputs = new NDList(active.positions, active.clean);
                         inputs.addAll(active.criterion.arrays());
                         stepScope.tempAttachAll(Batches.distinct(inputs));
@@ -100,8 +134,13 @@ final class IterativeGradientAttack {
                             LossGradient pass = model.lossGradient(active.iterate,
                                     active.criterion.labels(), losses.at(step, active.criterion));
                             logits = pass.logits();
+                            NDArray ascent = pass.gradient();
+                            if (momentum != null) {
+                                active.velocity = momentum.accumulate(active.velocity, ascent);
+                                ascent = active.velocity;
+                            }
                             next = norm.project(active.iterate.add(
-                                    norm.direction(pass.gradient()).mul(stepSize)),
+                                    norm.direction(ascent).mul(stepSize)),
                                     active.clean, epsilon, model.bounds());
                         } else {
                             logits = model.logits(active.iterate);
@@ -127,6 +166,9 @@ final class IterativeGradientAttack {
                         }
                         next.attach(scope);
                         active.iterate = next;
+                        if (active.velocity != null) {
+                            active.velocity.attach(scope);
+                        }
                     }
                 }
             }

@@ -115,6 +115,12 @@ public record Pgd(Norm norm, float epsilon, float stepSize, int steps, int resta
     }
 
     AttackResult iterate(String attackName, Classifier model, NDArray x, Criterion criterion) {
+        return iterate(attackName, model, x, criterion, null);
+    }
+
+    /** PGD's loop under another attack's name, with momentum if not null (MI-FGSM). */
+    AttackResult iterate(String attackName, Classifier model, NDArray x, Criterion criterion,
+            IterativeGradientAttack.Momentum momentum) {
         NoGradientClassifier.requireGradients(model, attackName);
         AttackResult.requireInputs(model, x, criterion);
         long start = System.nanoTime();
@@ -127,7 +133,7 @@ public record Pgd(Norm norm, float epsilon, float stepSize, int steps, int resta
                             ? norm.randomStart(clean, epsilon, seed + 7919L * restart,
                                     model.bounds())
                             : clean,
-                    (step, active) -> loss.forCriterion(active, confidence));
+                    (step, active) -> loss.forCriterion(active, confidence), momentum);
             return AttackResult.bounded(counted, x, adversarial, criterion, norm, epsilon, start);
         }
     }

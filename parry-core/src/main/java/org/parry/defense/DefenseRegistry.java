@@ -110,6 +110,19 @@ public final class DefenseRegistry {
                     }
                     return new EnsembleAdversarialTraining(epsilon, cleanWeight, sources, names);
                 });
+        register("jsigr", "after Liu et al. 2022/2024 (J-SIGR): CE + lambdaJ/2 ||J||_F^2 +"
+                + " lambdaS ||(1-S) grad_x CE||^2; method=finite-difference, jacobianWeight=0.1,"
+                + " saliencyWeight=1, salientFraction=0.2", false, (o, shape) -> {
+                    JacobianSelectiveGradientRegularization d =
+                            JacobianSelectiveGradientRegularization.of(
+                                    JacobianSelectiveGradientRegularization.Method.parse(
+                                            o.getString("method", "finite-difference")));
+                    return new JacobianSelectiveGradientRegularization(d.method(),
+                            o.getFloat("jacobianWeight", d.jacobianWeight()),
+                            o.getFloat("saliencyWeight", d.saliencyWeight()),
+                            o.getFloat("salientFraction", d.salientFraction()),
+                            o.getInt("projections", d.projections()), o.getFloat("probe", d.probe()));
+                });
         register("distillation-teacher", "Papernot et al. 2016, stage 1: CE at temperature T=100",
                 false, (o, shape) -> new TemperatureTraining(o.getFloat("temperature", 100f)));
         register("distillation", "Papernot et al. 2016, stage 2: a student on the soft labels of"

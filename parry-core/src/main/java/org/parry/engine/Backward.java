@@ -2,6 +2,8 @@ package org.parry.engine;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 
 /**
@@ -61,6 +63,36 @@ public final class Backward {
      */
     public static void run(GradientCollector collector, NDArray loss, boolean oneDnnVerified) {
         raw(collector, loss, !oneDnnVerified && EngineCheck.bypassOneDnn());
+    }
+
+    /**
+     * A backward pass that keeps its graph and records one of its own (PyTorch's {@code
+     * backward(create_graph=True)}), inside an open gradient collector: the leaves' gradients then
+     * carry a graph, so that a loss built from them (an input-gradient penalty) can be
+     * differentiated again by the collector's own backward: double backprop. DJL reaches it only
+     * through the internal {@link JniUtils#backward}. It accumulates first-order gradients into
+     * every leaf that requires them, the model's parameters included: the caller must clear those
+     * before the real backward. On a machine whose oneDNN backward failed the self-test it runs
+     * with oneDNN off, as {@link #run(GradientCollector, NDArray)} does.
+     *
+     * @param scalar the scalar to differentiate
+     */
+    public static void withGraph(NDArray scalar) {
+        EngineCheck.require();
+        PtNDArray target = (PtNDArray) scalar;
+        TorchContext torch = EngineCheck.bypassOneDnn() ? TorchContext.instance().orElse(null) : null;
+        boolean wasEnabled = torch != null && torch.oneDnnEnabled();
+        if (torch != null) {
+            torch.setOneDnnEnabled(false);
+        }
+        try (PtNDArray ones = (PtNDArray) target.getManager().ones(target.getShape(),
+                target.getDataType())) {
+            JniUtils.backward(target, ones, true, true);
+        } finally {
+            if (torch != null) {
+                torch.setOneDnnEnabled(wasEnabled);
+            }
+        }
     }
 
     /**

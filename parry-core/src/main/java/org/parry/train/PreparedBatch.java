@@ -11,8 +11,16 @@ import org.parry.data.Batch;
  * @param y labels [N]
  * @param adversarial adversarial images [N, C, H, W] crafted for this step, or null
  * @param targets soft labels [N, K] (rows sum to one), or null
+ * @param inputWeights per-pixel weights [N, C, H, W] on the input gradient that the objective's
+ *     prepare chose for its loss (J-SIGR: outside the salient region), or null
  */
-public record PreparedBatch(NDArray x, NDArray y, NDArray adversarial, NDArray targets) {
+public record PreparedBatch(NDArray x, NDArray y, NDArray adversarial, NDArray targets,
+        NDArray inputWeights) {
+
+    /** A batch without input weights. */
+    public PreparedBatch(NDArray x, NDArray y, NDArray adversarial, NDArray targets) {
+        this(x, y, adversarial, targets, null);
+    }
 
     public PreparedBatch {
         new Batch(x, y);
@@ -24,6 +32,10 @@ public record PreparedBatch(NDArray x, NDArray y, NDArray adversarial, NDArray t
                 || targets.getShape().get(0) != x.getShape().get(0))) {
             throw new IllegalArgumentException("soft labels must be [" + x.getShape().get(0)
                     + ", K], got " + targets.getShape());
+        }
+        if (inputWeights != null && !inputWeights.getShape().equals(x.getShape())) {
+            throw new IllegalArgumentException("input weights are " + inputWeights.getShape()
+                    + " but the images are " + x.getShape());
         }
     }
 
@@ -40,6 +52,11 @@ public record PreparedBatch(NDArray x, NDArray y, NDArray adversarial, NDArray t
     /** The clean batch with soft labels for it. */
     public static PreparedBatch withTargets(Batch batch, NDArray targets) {
         return new PreparedBatch(batch.x(), batch.y(), null, targets);
+    }
+
+    /** The clean batch with per-pixel weights on its input gradient. */
+    public static PreparedBatch withInputWeights(Batch batch, NDArray inputWeights) {
+        return new PreparedBatch(batch.x(), batch.y(), null, null, inputWeights);
     }
 
     /** The adversarial images, or a clear error for an objective that forgot to craft them. */

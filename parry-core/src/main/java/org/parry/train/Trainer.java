@@ -407,6 +407,11 @@ public final class Trainer {
                         .orElseThrow(() -> new IllegalStateException("the network has no weights"))
                         .getArray();
             }
+
+            @Override
+            public void clearParameterGradients() {
+                trainable.forEach(p -> JniUtils.zeroGrad((PtNDArray) p.getArray()));
+            }
         };
     }
 

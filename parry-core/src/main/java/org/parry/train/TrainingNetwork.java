@@ -33,4 +33,11 @@ public interface TrainingNetwork {
      * layer), for regularizers of the input layer.
      */
     NDArray firstLayerWeight();
+
+    /**
+     * Zeroes the trainable parameters' gradients. For a loss that runs a backward pass of its own
+     * inside the training collector (double backprop, {@link org.parry.engine.Backward#withGraph}),
+     * which leaves first-order parameter gradients that would otherwise add to the step's.
+     */
+    void clearParameterGradients();
 }

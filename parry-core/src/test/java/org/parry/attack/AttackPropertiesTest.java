@@ -57,6 +57,7 @@ class AttackPropertiesTest {
             entry(new Case("rand-fgsm", Norm.LINF, 0.2f, null, Map.of(), false, Double.NaN)),
             entry(new Case("bim", Norm.LINF, 0.2f, 10, Map.of("stepSize", "0.04"), true, 1.0)),
             entry(new Case("pgd", Norm.LINF, 0.2f, 10, Map.of(), false, 1.0)),
+            entry(new Case("mi-fgsm", Norm.LINF, 0.2f, 10, Map.of(), true, 0.9)),
             entry(new Case("hypocritical", Norm.LINF, 0.2f, 5, Map.of(), false, Double.NaN)),
             entry(new Case("cw-l2", Norm.L2, Float.NaN, 100, Map.of("binarySteps", "4"), true, 0.9)),
             entry(new Case("cw-linf", Norm.LINF, Float.NaN, 30, Map.of(), true, Double.NaN)),
