@@ -43,7 +43,6 @@ public final class DefenseTable {
     private final int autoAttackPoints;
     private final Path mnist;
     private final PrintStream log;
-    private Results results;
 
     private DefenseTable(Arguments arguments, PrintStream log) throws IOException {
         this.grid = new DefenseGrid(arguments.work(), arguments.quick(), arguments.aaPoints());
@@ -55,7 +54,6 @@ public final class DefenseTable {
         this.autoAttackPoints = arguments.aaPoints();
         this.mnist = arguments.mnist();
         this.log = log;
-        this.results = Results.read(resultsFile);
     }
 
     /** Where the results of the page {@code page} are kept: {@code <page's name>/results.json}. */
@@ -117,15 +115,28 @@ public final class DefenseTable {
             comparison.train(row.id(), row.recipe());
             return;
         }
-        ModelResults measured = comparison.measure(row.id(), row.recipe(), measures);
-        results = results.with(measured);
+        comparison.measure(row.id(), row.recipe(), measures);
         write();
     }
 
+    /**
+     * Writes the results and the page: the committed results, updated with every model the work
+     * directory has results for (so that runs of different sections at the same time each write
+     * all of them).
+     */
     private void write() throws IOException {
-        results.write(resultsFile);
+        Results current = Results.read(resultsFile);
+        for (Section section : grid.sections()) {
+            for (Row row : section.rows()) {
+                ModelResults cached = row.shown() ? comparison.cached(row.id()) : null;
+                if (cached != null) {
+                    current = current.with(cached);
+                }
+            }
+        }
+        current.write(resultsFile);
         String previous = Files.isRegularFile(out) ? Files.readString(out) : "";
-        AtomicFiles.writeString(out, new DefensePage(results, previous, command)
+        AtomicFiles.writeString(out, new DefensePage(current, previous, command)
                 .render(grid.sections(), Versions.parry(), autoAttackPoints));
     }
 
