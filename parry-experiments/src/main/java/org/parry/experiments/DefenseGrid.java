@@ -1,5 +1,7 @@
 package org.parry.experiments;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,10 +10,14 @@ import org.parry.analysis.ClassPairAnalysis;
 import org.parry.analysis.Progress;
 import org.parry.attack.Attack;
 import org.parry.attack.Fgsm;
+import org.parry.attack.MiFgsm;
 import org.parry.attack.Pgd;
+import org.parry.attack.TransferAttack;
 import org.parry.eval.Measure;
 import org.parry.eval.Measures;
 import org.parry.loss.AttackLoss;
+import org.parry.model.BlockClassifier;
+import org.parry.model.SavedModel;
 import org.parry.model.zoo.ArchitectureOptions;
 import org.parry.model.zoo.Nonlinearity;
 import org.parry.norm.Norm;
@@ -48,6 +54,8 @@ public final class DefenseGrid {
     public static final int[] HARD_CLASSES = {0, 2, 4, 6};
     /** The variants SPAT's hard-class observation is measured on. */
     static final List<String> HARD_CLASS_VARIANTS = List.of("standard", "trades", "spat");
+    /** The variants the transfer attack from the surrogates is measured on. */
+    static final List<String> TRANSFER_VARIANTS = List.of("standard", "pgd-at", "jsigr");
     /** The architectures of the two standard surrogates the transfer attack is crafted on. */
     public static final List<String> SURROGATES = List.of("small-cnn", "lenet5");
     /** The surrogates' training seed, unlike every family model's. */
@@ -198,7 +206,9 @@ public final class DefenseGrid {
                 new Variant("iat", "IAT, Mixup (Lamb 2019)", "iat", EPSILON, Map.of(),
                         FAMILY_SEEDS),
                 new Variant("iat-manifold", "IAT, Manifold Mixup (Lamb 2019)", "iat", EPSILON,
-                        Map.of("mix", "manifold"), FAMILY_SEEDS));
+                        Map.of("mix", "manifold"), FAMILY_SEEDS),
+                new Variant("jsigr", "J-SIGR (Liu 2022), finite differences", "jsigr", null,
+                        Map.of(), 1));
     }
 
     /** The id of a model of the label-noise (hypocritical risk) section. */
@@ -230,6 +240,9 @@ public final class DefenseGrid {
                         Fgsm.of(LADDER_FGSM_EPSILON)));
                 if (HARD_CLASS_VARIANTS.contains(variant.id())) {
                     measures.addAll(hardClasses(TEST_POINTS, EPSILON));
+                }
+                if (TRANSFER_VARIANTS.contains(variant.id())) {
+                    measures.add(transfer(TEST_POINTS, EPSILON));
                 }
                 rows.add(new Row(familyId(variant.id(), seed), variant.label(),
                         new TrainingRecipe("cnn3", ArchitectureOptions.DEFAULT, variant.defense(),
@@ -291,6 +304,30 @@ public final class DefenseGrid {
                 Measures.simple("hard_class_pgd20", points, (model, test) -> meanOverHardClasses(
                         ClassPairAnalysis.of(pgd).run(model, test, Progress.NONE)
                                 .adversarialAccuracy())));
+    }
+
+    /**
+     * J-SIGR's claim: accuracy under MI-FGSM (ε, 10 steps, μ = 1) crafted on the ensemble of the
+     * two standard surrogates ({@link #SURROGATES}, averaged logits) and judged on the model
+     * ({@code transfer_mifgsm}). The surrogates are loaded from the work directory when measured.
+     */
+    private Measure transfer(int points, float epsilon) {
+        return Measures.simple("transfer_mifgsm", points, (model, test) -> {
+            List<BlockClassifier> sources = new ArrayList<>();
+            try {
+                for (String surrogate : SURROGATES) {
+                    sources.add(SavedModel.load(work.resolve(familyId("surrogate-" + surrogate,
+                            SURROGATE_SEED))));
+                }
+                return Measures.robust("transfer", points,
+                        TransferAttack.of(MiFgsm.of(Norm.LINF, epsilon), sources))
+                        .measure(model, test, null).value();
+            } catch (IOException e) {
+                throw new UncheckedIOException("the transfer surrogates: " + e.getMessage(), e);
+            } finally {
+                sources.forEach(BlockClassifier::close);
+            }
+        });
     }
 
     private static double meanOverHardClasses(double[] perClass) {
