@@ -24,6 +24,12 @@ final class Require {
         }
     }
 
+    static void nonNegative(String name, float value) {
+        if (!(value >= 0f) || Float.isInfinite(value)) {
+            throw new IllegalArgumentException(name + " must be >= 0, got " + value);
+        }
+    }
+
     static void atLeast(String name, int value, int minimum) {
         if (value < minimum) {
             throw new IllegalArgumentException(name + " must be >= " + minimum + ", got " + value);

@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.parry.data.Batch;
@@ -33,6 +34,7 @@ import org.parry.loss.CrossEntropyLoss;
 import org.parry.data.ImageDataset;
 import org.parry.io.AtomicFiles;
 import org.parry.model.BlockClassifier;
+import org.parry.model.zoo.CosineLinear;
 import org.parry.model.zoo.SideOutputs;
 import org.parry.model.SavedModel;
 import org.parry.train.TrainingObjective.StepLoss;
@@ -365,6 +367,11 @@ public final class Trainer {
                                 .filter(p -> p.getType() == Parameter.Type.WEIGHT).findFirst())
                         .orElseThrow(() -> new IllegalStateException("the network has no weights"))
                         .getArray();
+            }
+
+            @Override
+            public OptionalDouble cosineScale() {
+                return CosineLinear.scaleOf(block);
             }
         };
     }

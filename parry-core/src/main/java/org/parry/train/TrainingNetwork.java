@@ -1,6 +1,7 @@
 package org.parry.train;
 
 import ai.djl.ndarray.NDArray;
+import java.util.OptionalDouble;
 
 /** The network being trained, as a {@link TrainingObjective}'s loss sees it: in training mode. */
 public interface TrainingNetwork {
@@ -13,4 +14,10 @@ public interface TrainingNetwork {
      * layer), for regularizers of the input layer.
      */
     NDArray firstLayerWeight();
+
+    /**
+     * The scale s of the network's cosine head ({@link org.parry.model.zoo.CosineLinear}, logits
+     * = s·cos(φ(x), w_k)), for objectives defined on the cosines; empty for a network without one.
+     */
+    OptionalDouble cosineScale();
 }
