@@ -27,12 +27,13 @@ import org.parry.train.TrainingObjective;
  *
  * A poorly fitted target (small c_y) and a close wrong class (large c_k) get larger weights in
  * the natural loss; in the robust loss, the classes whose probability the attack moves most (the
- * hard pair's) weigh quadratically more than in TRADES's KL, which n → ∞ recovers up to the
- * factor n. x' maximizes L_rob's per-sample sum with p held fixed: TRADES's attack ({@link
- * Trades#ascendDivergence}), k sign-gradient steps from x + 0.001·N(0, I), crafted with the
- * model in evaluation mode. As in the official code, the weights (1 + m − c_y) and (c_k + m) are
- * differentiated with the cosines they multiply (circle loss would hold them fixed), and both
- * p and q are differentiated in the robust term.
+ * hard pair's) weigh quadratically more than in TRADES's KL (for small divergences L_rob ≈ n·KL).
+ * x' maximizes L_rob's per-sample sum with p held fixed: TRADES's attack ({@link
+ * Trades#ascendDivergence}), {@code steps} sign-gradient steps from x + 0.001·N(0, I), crafted
+ * with the model in evaluation mode. As in the official code, the weights (1 + m − c_y) and
+ * (c_k + m) are differentiated with the cosines they multiply (circle loss would hold them
+ * fixed), so z_y peaks at c_y = (1 + m)/2 and z_k is least at c_k = −m/2; both p and q are
+ * differentiated in the robust term.
  *
  * <p>Defaults of the official code: β = 6, m = 0.2, n = 0.2, s = 8; 10 steps of 0.007 at
  * ε = 0.031 (CIFAR-10). Parry's: 10 steps of ε/4, its convention for TRADES. The scale s is the
@@ -41,7 +42,7 @@ import org.parry.train.TrainingObjective;
  *
  * @param epsilon the L∞ radius
  * @param stepSize the attack's step α
- * @param steps k
+ * @param steps the attack's number of steps
  * @param beta β, the weight of the robust term, > 0
  * @param margin m, the natural loss's margin, >= 0
  * @param klOffset n, added to each class's KL term in its own weight, >= 0 (n = 0 gives Σ k_j²)
