@@ -17,6 +17,7 @@ import org.parry.model.Models;
 import org.parry.model.OnnxClassifier;
 import org.parry.model.SavedModel;
 import org.parry.model.zoo.CifsProbe;
+import org.parry.model.zoo.ClassifierHead;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -69,7 +70,9 @@ final class InfoCommand implements Callable<Integer> {
                     + (card.cifs().equals(CifsProbe.NONE.id()) ? "" : ", cifs " + card.cifs()
                             + " probe (beta " + card.cifsBeta() + ")")
                     + (card.denoise().equals(ModelCard.NO_DENOISING) ? ""
-                            : ", denoise " + card.denoise()));
+                            : ", denoise " + card.denoise())
+                    + (card.head().equals(ClassifierHead.LINEAR.id()) ? ""
+                            : ", " + card.head() + " head (scale " + card.cosineScale() + ")"));
             info.put("defense", card.training().getOrDefault("defense",
                     Map.of("name", card.training().getOrDefault("objective", "standard"))));
             info.put("input_shape", Arrays.toString(card.inputShape()));

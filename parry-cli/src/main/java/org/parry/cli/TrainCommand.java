@@ -20,6 +20,7 @@ import org.parry.defense.DefenseOptions;
 import org.parry.defense.DefenseRegistry;
 import org.parry.model.zoo.ArchitectureOptions;
 import org.parry.model.zoo.CifsProbe;
+import org.parry.model.zoo.ClassifierHead;
 import org.parry.model.zoo.Denoiser;
 import org.parry.model.zoo.ModelZoo;
 import org.parry.model.zoo.Nonlinearity;
@@ -80,6 +81,15 @@ final class TrainCommand implements Callable<Integer> {
                     + " mean or median (default: ${DEFAULT-VALUE}).")
     String denoise;
 
+    @Option(names = "--head", defaultValue = "linear",
+            description = "Last layer: linear, or cosine (logits = s cos(features, w_k), SPAT's"
+                    + " cosine classifier; replaces the last fully connected layer)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String head;
+
+    @Option(names = "--cosine-scale", description = "The cosine head's scale s (default: 8).")
+    Float cosineScale;
+
     @Option(names = "--sparta-from", paramLabel = "MODEL",
             description = "Reuse the Sparta modules of this trained model (same stage widths),"
                     + " frozen: Sparta's transfer across networks and data sets.")
@@ -99,8 +109,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--defense", defaultValue = "standard",
             description = "Training objective: standard, fgsm-mixed, pgd-at, fgsm-rs, fat, trades,"
-                    + " iat, thrm, ensemble-at, distillation-teacher, distillation (default:"
-                    + " ${DEFAULT-VALUE}).")
+                    + " iat, thrm, ensemble-at, distillation-teacher, distillation, spat (needs"
+                    + " --head cosine) (default: ${DEFAULT-VALUE}).")
     String defense;
 
     @Option(names = "--eps", description = "L-inf radius of the defense's training attack (default: 0.1).")
@@ -226,6 +236,13 @@ final class TrainCommand implements Callable<Integer> {
         };
         options = options.withDenoise(denoise.trim().equalsIgnoreCase(ModelCard.NO_DENOISING) ? null
                 : denoiser(denoise));
+        ClassifierHead classifier = ClassifierHead.parse(head);
+        if (cosineScale != null && classifier != ClassifierHead.COSINE) {
+            throw new IllegalArgumentException("--cosine-scale is the scale of a cosine head; add"
+                    + " --head cosine, or remove --cosine-scale");
+        }
+        options = options.withHead(classifier, cosineScale != null ? cosineScale
+                : ArchitectureOptions.DEFAULT_COSINE_SCALE);
         ImageDataset train = data.load(Split.TRAIN);
         ImageDataset test = DataSets.load(data.dataset, data.dataDir, Split.TEST);
         Map<String, String> named = PrefixedSettings.parse("defense", defense, defenseSettings);

@@ -89,6 +89,15 @@ public final class DefenseRegistry {
                             o.getFloat("stepSize", epsilon / 4f), o.getInt("steps", 10),
                             o.getFloat("beta", 6f));
                 });
+        register("spat", "Hou et al. 2023: self-paced CE on cosines + beta sum_j k_j (k_j + n) of the"
+                + " per-class KL, beta=6, margin=0.2, klOffset=0.2, 10 steps of eps/4; needs --head"
+                + " cosine", true, (o, shape) -> {
+                    float epsilon = epsilon(o, "spat");
+                    return new SelfPacedAdversarialTraining(epsilon,
+                            o.getFloat("stepSize", epsilon / 4f), o.getInt("steps", 10),
+                            o.getFloat("beta", 6f), o.getFloat("margin", 0.2f),
+                            o.getFloat("klOffset", 0.2f));
+                });
         register("ensemble-at", "Tramer et al. 2018: FGSM from the model and static models in turn;"
                 + " sources=DIR1,DIR2,...", true, (o, shape) -> {
                     float epsilon = epsilon(o, "ensemble-at");

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BinaryOperator;
 import org.parry.data.Batch;
 import org.parry.loss.CrossEntropyLoss;
 import org.parry.loss.LogitLoss;
@@ -55,14 +56,26 @@ public record Trades(float epsilon, float stepSize, int steps, float beta)
 
     @Override
     public PreparedBatch prepare(Classifier model, Batch batch) {
+        return PreparedBatch.withAdversarial(batch, ascendDivergence(model, batch,
+                Trades::klDivergence, epsilon, stepSize, steps));
+    }
+
+    /**
+     * TRADES's inner maximization, shared with the objectives that change its divergence (SPAT):
+     * k sign-gradient steps of size α in the L∞ ball from x + 0.001·N(0, I) (clipped to the
+     * model's box), ascending D(log p(x), f(x')) with the clean log-probabilities held fixed.
+     *
+     * @param divergence D: clean log-probabilities [N, K] and logits [N, K] to [N]
+     * @return the last iterate, in the ball and the box
+     */
+    static NDArray ascendDivergence(Classifier model, Batch batch,
+            BinaryOperator<NDArray> divergence, float epsilon, float stepSize, int steps) {
         NDArray x = batch.x();
         NDArray cleanLogProbabilities = model.logits(x).logSoftmax(1);
-        LogitLoss divergence = (logits, labels) -> klDivergence(cleanLogProbabilities, logits);
+        LogitLoss loss = (logits, labels) -> divergence.apply(cleanLogProbabilities, logits);
         NDArray start = model.bounds().clip(x.add(x.getManager().randomNormal(0f, START_NOISE,
                 x.getShape(), DataType.FLOAT32)));
-        NDArray adversarial = SignSteps.ascend(model, x, start, batch.y(), divergence, epsilon,
-                stepSize, steps);
-        return PreparedBatch.withAdversarial(batch, adversarial);
+        return SignSteps.ascend(model, x, start, batch.y(), loss, epsilon, stepSize, steps);
     }
 
     @Override
@@ -89,6 +102,16 @@ public record Trades(float epsilon, float stepSize, int steps, float beta)
      * @return [N]
      */
     static NDArray klDivergence(NDArray logP, NDArray logits) {
-        return logP.exp().mul(logP.sub(logits.logSoftmax(1))).sum(new int[] {1});
+        return klTerms(logP, logits).sum(new int[] {1});
+    }
+
+    /**
+     * The terms p_j·(log p_j − log q_j) of KL(p ‖ q), q = softmax(logits), p given by its
+     * logarithm.
+     *
+     * @return [N, K]
+     */
+    static NDArray klTerms(NDArray logP, NDArray logits) {
+        return logP.exp().mul(logP.sub(logits.logSoftmax(1)));
     }
 }

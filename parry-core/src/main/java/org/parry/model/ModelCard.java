@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import org.parry.model.zoo.ArchitectureOptions;
 import org.parry.model.zoo.CifsProbe;
+import org.parry.model.zoo.ClassifierHead;
 import org.parry.model.zoo.Denoiser;
 import org.parry.model.zoo.Nonlinearity;
 
@@ -37,6 +38,8 @@ import org.parry.model.zoo.Nonlinearity;
  * @param cifsBeta the CIFS probes' weight in the joint loss (the default 2 when absent)
  * @param denoise the operation of the architecture's feature-denoising block ({@code none} when
  *     absent)
+ * @param head the last layer, {@code linear} or {@code cosine} ({@code linear} when absent)
+ * @param cosineScale a cosine head's scale s (the default 8 when absent)
  */
 public record ModelCard(
         int format,
@@ -56,7 +59,9 @@ public record ModelCard(
         String createdAt,
         String cifs,
         float cifsBeta,
-        String denoise) {
+        String denoise,
+        String head,
+        float cosineScale) {
 
     /** The {@link #denoise()} of a network without a feature-denoising block. */
     public static final String NO_DENOISING = "none";
@@ -73,6 +78,8 @@ public record ModelCard(
         cifsBeta = cifsBeta == 0f ? ArchitectureOptions.DEFAULT_CIFS_BETA : cifsBeta;
         denoise = denoise == null || denoise.equals(NO_DENOISING) ? NO_DENOISING
                 : Denoiser.parse(denoise).id();
+        head = head == null ? ClassifierHead.LINEAR.id() : ClassifierHead.parse(head).id();
+        cosineScale = cosineScale == 0f ? ArchitectureOptions.DEFAULT_COSINE_SCALE : cosineScale;
         if (inputShape == null || inputShape.length != 3) {
             throw new IllegalArgumentException("inputShape must be (C, H, W)");
         }
@@ -86,7 +93,7 @@ public record ModelCard(
         metrics = metrics == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(metrics));
     }
 
-    /** A card for an architecture without robust blocks. */
+    /** A card for an architecture without robust blocks, with a linear head. */
     public ModelCard(int format, String architecture, int width, String activation,
             int firstStride, int[] inputShape, List<String> classNames,
             Normalization normalization, String dataset, String datasetSha256,
@@ -94,7 +101,7 @@ public record ModelCard(
             String parryVersion, String createdAt) {
         this(format, architecture, width, activation, firstStride, inputShape, classNames,
                 normalization, dataset, datasetSha256, training, metrics, seed, parryVersion,
-                createdAt, null, 0f, null);
+                createdAt, null, 0f, null, null, 0f);
     }
 
     /** A card for a network built with these options (width, activation, robust blocks). */
@@ -103,14 +110,18 @@ public record ModelCard(
                 options.firstStride(), inputShape, classNames, normalization, dataset,
                 datasetSha256, training, metrics, seed, parryVersion, createdAt,
                 options.cifs().id(), options.cifsBeta(),
-                options.denoise() == null ? NO_DENOISING : options.denoise().id());
+                options.denoise() == null ? NO_DENOISING : options.denoise().id(),
+                options.head().id(), options.cosineScale());
     }
 
-    /** How the architecture is built: width, activation, first-layer stride, robust blocks. */
+    /**
+     * How the architecture is built: width, activation, first-layer stride, robust blocks, head.
+     */
     public ArchitectureOptions options() {
         return new ArchitectureOptions(width, Nonlinearity.parse(activation), firstStride)
                 .withCifs(CifsProbe.parse(cifs), cifsBeta)
-                .withDenoise(denoise.equals(NO_DENOISING) ? null : Denoiser.parse(denoise));
+                .withDenoise(denoise.equals(NO_DENOISING) ? null : Denoiser.parse(denoise))
+                .withHead(ClassifierHead.parse(head), cosineScale);
     }
 
     /** The input shape as a DJL shape. */
@@ -129,7 +140,7 @@ public record ModelCard(
         merged.putAll(more);
         return new ModelCard(format, architecture, width, activation, firstStride, inputShape,
                 classNames, normalization, dataset, datasetSha256, training, merged, seed,
-                parryVersion, createdAt, cifs, cifsBeta, denoise);
+                parryVersion, createdAt, cifs, cifsBeta, denoise, head, cosineScale);
     }
 
     /** A copy with one more entry in the training section (e.g. the per-epoch history). */
@@ -138,6 +149,6 @@ public record ModelCard(
         more.put(key, value);
         return new ModelCard(format, architecture, width, activation, firstStride, inputShape,
                 classNames, normalization, dataset, datasetSha256, more, metrics, seed,
-                parryVersion, createdAt, cifs, cifsBeta, denoise);
+                parryVersion, createdAt, cifs, cifsBeta, denoise, head, cosineScale);
     }
 }

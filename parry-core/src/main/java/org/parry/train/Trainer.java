@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -37,6 +38,7 @@ import org.parry.data.LabelNoise;
 import org.parry.io.AtomicFiles;
 import org.parry.model.BlockClassifier;
 import org.parry.model.Layers;
+import org.parry.model.zoo.CosineLinear;
 import org.parry.model.zoo.SideOutputs;
 import org.parry.model.SavedModel;
 import org.parry.train.TrainingObjective.StepLoss;
@@ -411,6 +413,11 @@ public final class Trainer {
             @Override
             public void clearParameterGradients() {
                 trainable.forEach(p -> JniUtils.zeroGrad((PtNDArray) p.getArray()));
+            }
+
+            @Override
+            public OptionalDouble cosineScale() {
+                return CosineLinear.scaleOf(block);
             }
         };
     }

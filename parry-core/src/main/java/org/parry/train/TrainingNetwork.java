@@ -1,7 +1,8 @@
 package org.parry.train;
 
-import ai.djl.ndarray.NDArray;
+import java.util.OptionalDouble;
 import java.util.function.UnaryOperator;
+import ai.djl.ndarray.NDArray;
 
 /** The network being trained, as a {@link TrainingObjective}'s loss sees it: in training mode. */
 public interface TrainingNetwork {
@@ -40,4 +41,10 @@ public interface TrainingNetwork {
      * which leaves first-order parameter gradients that would otherwise add to the step's.
      */
     void clearParameterGradients();
+
+    /**
+     * The scale s of the network's cosine head ({@link org.parry.model.zoo.CosineLinear}, logits
+     * = s·cos(φ(x), w_k)), for objectives defined on the cosines; empty for a network without one.
+     */
+    OptionalDouble cosineScale();
 }

@@ -20,6 +20,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.parry.data.Batch;
 import org.parry.model.BlockClassifier;
 import org.parry.model.Classifier;
+import org.parry.model.zoo.ArchitectureOptions;
+import org.parry.model.zoo.ClassifierHead;
 import org.parry.train.EpochMetrics;
 import org.parry.train.PreparedBatch;
 import org.parry.train.StandardObjective;
@@ -88,18 +90,18 @@ class DefenseObjectivesTest {
      */
     @ParameterizedTest
     @ValueSource(strings = {"fgsm-mixed", "pgd-at", "fgsm-rs", "fat", "trades", "ensemble-at",
-            "distillation"})
+            "distillation", "spat"})
     void theTrainingAttackLeavesNoGradientInTheParameters(String name) {
         List<float[][]> recorded = new ArrayList<>();
         byte[] attacked;
         byte[] replayed;
         try (TrainingObjective objective = create(name)) {
-            try (BlockClassifier model = DefenseTraining.freshModel(5)) {
+            try (BlockClassifier model = DefenseTraining.freshModel(5, options(name))) {
                 DefenseTraining.train(model, new Recording(objective, recorded),
                         DefenseTraining.TRAIN.first(64), 1);
                 attacked = DefenseTraining.weights(model);
             }
-            try (BlockClassifier model = DefenseTraining.freshModel(5)) {
+            try (BlockClassifier model = DefenseTraining.freshModel(5, options(name))) {
                 DefenseTraining.train(model, new Replaying(objective, recorded),
                         DefenseTraining.TRAIN.first(64), 1);
                 replayed = DefenseTraining.weights(model);
@@ -107,6 +109,13 @@ class DefenseObjectivesTest {
         }
         assertThat(recorded).hasSize(1);
         assertThat(replayed).isEqualTo(attacked);
+    }
+
+    /** The architecture a defense trains: SPAT's needs the cosine head. */
+    private static ArchitectureOptions options(String name) {
+        ArchitectureOptions options = ArchitectureOptions.ofWidth(8);
+        return name.equals("spat") ? options.withHead(ClassifierHead.COSINE,
+                ArchitectureOptions.DEFAULT_COSINE_SCALE) : options;
     }
 
     @Test

@@ -36,9 +36,14 @@ final class DefenseTraining {
 
     /** A fresh small-cnn of width 8 for the synthetic images, its weights drawn with {@code seed}. */
     static BlockClassifier freshModel(long seed) {
+        return freshModel(seed, ArchitectureOptions.ofWidth(8));
+    }
+
+    /** A fresh small-cnn built with these options, its weights drawn with {@code seed}. */
+    static BlockClassifier freshModel(long seed, ArchitectureOptions options) {
         ModelCard card = new ModelCard(ModelCard.FORMAT, "small-cnn", 8, "relu", 1,
                 new int[] {1, 28, 28}, TRAIN.classNames(), Normalization.of(TRAIN), TRAIN.name(),
-                null, null, null, seed, "test", null);
+                null, null, null, seed, "test", null).withOptions(options);
         return SavedModel.create(card, seed);
     }
 

@@ -6,7 +6,8 @@ import java.util.TreeSet;
 
 /**
  * How to build an architecture: its base width, its activation function, the stride of its first
- * convolution, and the robust blocks it hosts. A larger first stride is one of the "bag of tricks"
+ * convolution, the robust blocks it hosts, and its last layer (linear, or the cosine head of SPAT,
+ * which replaces the last fully connected layer of any architecture that ends in one). A larger first stride is one of the "bag of tricks"
  * against catastrophic overfitting (Li et al., arXiv 2209.02684, 2022); architectures without
  * convolutions accept only stride 1. Robust blocks go where the architecture says (see {@link
  * Architecture#hosts}).
@@ -19,12 +20,18 @@ import java.util.TreeSet;
  * @param cifsBeta the CIFS probes' weight β in the joint loss ({@link JointLoss}), > 0
  * @param denoise the operation of a feature-denoising block ({@link FeatureDenoising}), or null
  *     for none
+ * @param head the last layer: {@link ClassifierHead#LINEAR} or the {@link CosineLinear} head
+ * @param cosineScale s, the factor of a cosine head's cosines, > 0 (kept, unused, for a linear
+ *     head)
  */
 public record ArchitectureOptions(int width, Nonlinearity activation, int firstStride,
-        CifsProbe cifs, float cifsBeta, Denoiser denoise) {
+        CifsProbe cifs, float cifsBeta, Denoiser denoise, ClassifierHead head, float cosineScale) {
 
     /** CIFS's default β: the classifier and the probes weigh 1 : 1 in the joint loss. */
     public static final float DEFAULT_CIFS_BETA = 2f;
+
+    /** SPAT's scale s of the cosine head (Hou et al. 2023's code). */
+    public static final float DEFAULT_COSINE_SCALE = 8f;
 
     /** The architecture's default width, ReLU, stride 1, no robust block. */
     public static final ArchitectureOptions DEFAULT = new ArchitectureOptions(0, Nonlinearity.RELU, 1);
@@ -32,6 +39,7 @@ public record ArchitectureOptions(int width, Nonlinearity activation, int firstS
     public ArchitectureOptions {
         Objects.requireNonNull(activation, "activation");
         Objects.requireNonNull(cifs, "cifs");
+        Objects.requireNonNull(head, "head");
         if (width < 0) {
             throw new IllegalArgumentException("width must be >= 0 (0 = default), got " + width);
         }
@@ -41,11 +49,15 @@ public record ArchitectureOptions(int width, Nonlinearity activation, int firstS
         if (!(cifsBeta > 0f) || !Float.isFinite(cifsBeta)) {
             throw new IllegalArgumentException("the CIFS weight beta must be > 0, got " + cifsBeta);
         }
+        if (!(cosineScale > 0f) || !Float.isFinite(cosineScale)) {
+            throw new IllegalArgumentException("the cosine scale must be > 0, got " + cosineScale);
+        }
     }
 
-    /** No robust block. */
+    /** No robust block, a linear head. */
     public ArchitectureOptions(int width, Nonlinearity activation, int firstStride) {
-        this(width, activation, firstStride, CifsProbe.NONE, DEFAULT_CIFS_BETA, null);
+        this(width, activation, firstStride, CifsProbe.NONE, DEFAULT_CIFS_BETA, null,
+                ClassifierHead.LINEAR, DEFAULT_COSINE_SCALE);
     }
 
     /** ReLU and stride 1 with this width. */
@@ -55,12 +67,20 @@ public record ArchitectureOptions(int width, Nonlinearity activation, int firstS
 
     /** These options with a CIFS block of this probe and weight. */
     public ArchitectureOptions withCifs(CifsProbe probe, float beta) {
-        return new ArchitectureOptions(width, activation, firstStride, probe, beta, denoise);
+        return new ArchitectureOptions(width, activation, firstStride, probe, beta, denoise, head,
+                cosineScale);
     }
 
     /** These options with a feature-denoising block of this operation (null: none). */
     public ArchitectureOptions withDenoise(Denoiser operation) {
-        return new ArchitectureOptions(width, activation, firstStride, cifs, cifsBeta, operation);
+        return new ArchitectureOptions(width, activation, firstStride, cifs, cifsBeta, operation,
+                head, cosineScale);
+    }
+
+    /** These options with this last layer; {@code scale} is a cosine head's s. */
+    public ArchitectureOptions withHead(ClassifierHead classifier, float scale) {
+        return new ArchitectureOptions(width, activation, firstStride, cifs, cifsBeta, denoise,
+                classifier, scale);
     }
 
     /** The robust blocks these options ask for, by the names {@link Architecture#hosts} uses. */
@@ -82,7 +102,7 @@ public record ArchitectureOptions(int width, Nonlinearity activation, int firstS
     ArchitectureOptions resolved(Architecture architecture) {
         return width == 0
                 ? new ArchitectureOptions(architecture.defaultWidth(), activation, firstStride, cifs,
-                        cifsBeta, denoise)
+                        cifsBeta, denoise, head, cosineScale)
                 : this;
     }
 }

@@ -3,6 +3,7 @@ package org.parry.model.zoo;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +51,8 @@ public final class ModelZoo {
      * Builds the full network, normalization layer first, uninitialized.
      *
      * @throws IllegalArgumentException for a first-layer stride on an architecture without
-     *     convolutions, or a robust block the architecture cannot host
+     *     convolutions, a robust block the architecture cannot host, or a cosine head on one
+     *     whose last layer is not linear
      */
     public static Block build(String name, Shape inputShape, int numClasses,
             ArchitectureOptions options, Normalization normalization) {
@@ -65,8 +67,28 @@ public final class ModelZoo {
                         + block + " block; use one that can: " + hosts(block));
             }
         }
-        return new SequentialBlock()
-                .add(normalization.asBlock())
-                .add(architecture.build(inputShape, numClasses, options.resolved(architecture)));
+        Block network = architecture.build(inputShape, numClasses, options.resolved(architecture));
+        if (options.head() == ClassifierHead.COSINE) {
+            network = withCosineHead(name, network, numClasses, options.cosineScale());
+        }
+        return new SequentialBlock().add(normalization.asBlock()).add(network);
+    }
+
+    /**
+     * The network with its last layer, a fully connected one, replaced by a {@link CosineLinear}
+     * of K units (the other layers are the same blocks, in the same order).
+     *
+     * @throws IllegalArgumentException for a network that is not a sequence ending in a linear
+     *     layer
+     */
+    static Block withCosineHead(String name, Block network, int numClasses, float scale) {
+        List<Block> layers = network instanceof SequentialBlock
+                ? network.getChildren().values() : List.of();
+        if (layers.isEmpty() || !(layers.get(layers.size() - 1) instanceof Linear)) {
+            throw new IllegalArgumentException("architecture '" + name + "' does not end in a"
+                    + " linear layer, so it cannot take a cosine head; use the linear head");
+        }
+        return new SequentialBlock().addAll(layers.subList(0, layers.size() - 1))
+                .add(new CosineLinear(numClasses, scale));
     }
 }
