@@ -19,6 +19,7 @@ import org.parry.loss.AttackLoss;
 import org.parry.model.BlockClassifier;
 import org.parry.model.SavedModel;
 import org.parry.model.zoo.ArchitectureOptions;
+import org.parry.model.zoo.ClassifierHead;
 import org.parry.model.zoo.Nonlinearity;
 import org.parry.norm.Norm;
 import org.parry.train.TrainingRecipe;
@@ -191,8 +192,14 @@ public final class DefenseGrid {
      * The variants of the adversarial-training family section, in page order: the id's middle
      * part, the label, the defense and its settings, and how many seeds.
      */
-    record Variant(String id, String label, String defense, Float epsilon,
-            Map<String, String> settings, int seeds) {}
+    record Variant(String id, String label, ArchitectureOptions options, String defense,
+            Float epsilon, Map<String, String> settings, int seeds) {
+
+        Variant(String id, String label, String defense, Float epsilon,
+                Map<String, String> settings, int seeds) {
+            this(id, label, ArchitectureOptions.DEFAULT, defense, epsilon, settings, seeds);
+        }
+    }
 
     /** The family section's variants. */
     static List<Variant> familyVariants() {
@@ -207,6 +214,10 @@ public final class DefenseGrid {
                         FAMILY_SEEDS),
                 new Variant("iat-manifold", "IAT, Manifold Mixup (Lamb 2019)", "iat", EPSILON,
                         Map.of("mix", "manifold"), FAMILY_SEEDS),
+                new Variant("spat", "SPAT, cosine head s = 8 (Hou 2023)",
+                        ArchitectureOptions.DEFAULT.withHead(ClassifierHead.COSINE,
+                                ArchitectureOptions.DEFAULT_COSINE_SCALE),
+                        "spat", EPSILON, Map.of(), FAMILY_SEEDS),
                 new Variant("jsigr", "J-SIGR (Liu 2022), finite differences", "jsigr", null,
                         Map.of(), 1));
     }
@@ -245,7 +256,7 @@ public final class DefenseGrid {
                     measures.add(transfer(TEST_POINTS, EPSILON));
                 }
                 rows.add(new Row(familyId(variant.id(), seed), variant.label(),
-                        new TrainingRecipe("cnn3", ArchitectureOptions.DEFAULT, variant.defense(),
+                        new TrainingRecipe("cnn3", variant.options(), variant.defense(),
                                 variant.epsilon(), variant.settings(), "fashion-mnist", size,
                                 epochs, seed, false), measures));
             }
