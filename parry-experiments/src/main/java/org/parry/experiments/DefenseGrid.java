@@ -40,6 +40,8 @@ public final class DefenseGrid {
     public static final float GOODFELLOW_EPSILON = 0.25f;
     /** Madry et al.'s MNIST radius. */
     public static final float MADRY_EPSILON = 0.3f;
+    /** Madry et al.'s Adam learning rate (Parry's default, 1e-3, leaves madry-cnn at chance). */
+    public static final float MADRY_LEARNING_RATE = 1e-4f;
     /** Test images of every measure but AutoAttack. */
     public static final int TEST_POINTS = 1000;
     /** Seeds of the overfitting runs. */
@@ -413,9 +415,10 @@ public final class DefenseGrid {
             measured.add(Measures.autoAttack(points, MADRY_EPSILON));
         }
         return new Section("madry", "MNIST: Madry et al.'s PGD adversarial training at ε = 0.3",
-                List.of(mnistRow("madry-mnist", "madry-cnn, PGD-10 AT (ε = 0.3, step ε/4)",
-                        "madry-cnn", "pgd-at", MADRY_EPSILON, Map.of(), size, epochs, true,
-                        measured)));
+                List.of(new Row("madry-mnist", "madry-cnn, PGD-10 AT (ε = 0.3, step ε/4)",
+                        new TrainingRecipe("madry-cnn", ArchitectureOptions.DEFAULT, "pgd-at",
+                                MADRY_EPSILON, Map.of(), "mnist", size, epochs, 0, true, false,
+                                null, MADRY_LEARNING_RATE), measured)));
     }
 
     private static Row row(String id, String label, String architecture,

@@ -310,7 +310,8 @@ public final class DefensePage {
                 + " accuracy against 100-step PGD with restarts. Here: ").append(recipe.trainSize())
                 .append(" MNIST training images (").append(TrainingRecipe.MONITOR_HELD_OUT)
                 .append(" held out for the monitor), ").append(recipe.epochs())
-                .append(" epochs, Adam 1e-3, batch 128, PGD-10 with step ε/4 and a random start:"
+                .append(" epochs, Adam ").append(format("%.0e", recipe.learningRate()))
+                .append(" (the paper's rate), batch 128, PGD-10 with step ε/4 and a random start:"
                         + " 1/").append(format("%.0f", PAPER_PASSES / (double) ((long) (recipe
                                 .trainSize() - TrainingRecipe.MONITOR_HELD_OUT) * recipe.epochs()
                                 * 11)))
