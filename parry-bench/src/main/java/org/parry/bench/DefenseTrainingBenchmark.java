@@ -30,7 +30,7 @@ public final class DefenseTrainingBenchmark implements Benchmark {
     private static final Map<String, Double> IDEAL = Map.of("standard", 1.0, "fgsm-rs", 2.0,
             "pgd-at", 11.0, "trades", 12.0, "iat", 12.0, "spat", 12.0, "thrm", 12.0);
     /** The objectives without a training attack, which take no ε. */
-    private static final List<String> WITHOUT_EPSILON = List.of("standard", "jsigr");
+    private static final List<String> WITHOUT_EPSILON = List.of("standard", "ladder", "jsigr");
 
     @Override
     public String name() {
