@@ -220,6 +220,8 @@ public final class DefenseGrid {
                         ArchitectureOptions.DEFAULT.withHead(ClassifierHead.COSINE,
                                 ArchitectureOptions.DEFAULT_COSINE_SCALE),
                         "spat", EPSILON, Map.of(), FAMILY_SEEDS),
+                new Variant("ladder", "LADDER (Zhou 2022), reconstructed", "ladder", null,
+                        Map.of(), 1),
                 new Variant("jsigr", "J-SIGR (Liu 2022), finite differences", "jsigr", null,
                         Map.of(), 1));
     }
