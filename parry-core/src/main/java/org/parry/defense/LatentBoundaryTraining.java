@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -167,7 +168,7 @@ public final class LatentBoundaryTraining implements TrainingObjective {
                     + " ladder.warmup");
         }
         generating = epoch > warmupEpochs;
-        java.util.Arrays.fill(sums, 0.0);
+        Arrays.fill(sums, 0.0);
     }
 
     /**
@@ -203,14 +204,15 @@ public final class LatentBoundaryTraining implements TrainingObjective {
             Generated generated = generate(z, y, fractions, bounds);
             NDArray images = generated.images();
             NDArray labels = generated.labels();
-            NDArray distance = images.sub(x.tile(0, steps)).abs()
+            NDArray distance = images.sub(stacked(x, steps)).abs()
                     .reshape(images.getShape().get(0), -1).max(new int[] {1});
             add(Sum.GENERATED, distance.size());
             add(Sum.CROSSED, generated.trueScores().lt(0f).sum().getLong());
             add(Sum.LINF, distance.sum().getFloat());
             if (budget > 0f) {
                 NDArray keep = distance.lte(budget);
-                images = images.booleanMask(keep);
+                images = images.booleanMask(keep.reshape(keep.size(), 1, 1, 1)
+                        .broadcast(images.getShape())).reshape(new Shape(-1).addAll(images.getShape().slice(1)));
                 labels = labels.booleanMask(keep);
             }
             add(Sum.KEPT, images.getShape().get(0));
@@ -299,10 +301,18 @@ public final class LatentBoundaryTraining implements TrainingObjective {
             moved = moved.add(z.getManager().randomNormal(0f, noise * scale / (float) Math.sqrt(d),
                     moved.getShape(), DataType.FLOAT32));
         }
-        NDArray labels = y.tile(fractions.length);
-        NDArray trueScores = svm.trueScore(moved, attention.tile(0, fractions.length), labels);
+        NDArray labels = stacked(y, fractions.length);
+        NDArray trueScores = svm.trueScore(moved, stacked(attention, fractions.length), labels);
         NDArray images = decoder.decode(moved).mul(bounds.range()).add(bounds.lower());
         return new Generated(images, labels, trueScores);
+    }
+
+    /** {@code times} copies of a batch, one after the other along the first axis. */
+    private static NDArray stacked(NDArray batch, int times) {
+        long[] repeats = new long[batch.getShape().dimension()];
+        Arrays.fill(repeats, 1L);
+        repeats[0] = times;
+        return batch.tile(repeats);
     }
 
     /**

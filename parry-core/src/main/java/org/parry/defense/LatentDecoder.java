@@ -10,7 +10,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.convolutional.Conv2dTranspose;
+import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import java.util.List;
@@ -23,9 +23,12 @@ import org.parry.train.Optimizer;
  * and width are multiples of 4 (28 × 28):
  * <pre>
  *   z (d) → linear(32·H/4·W/4) → ReLU → reshape (32, H/4, W/4)
- *     → deconv 4×4 stride 2 (16) → ReLU → deconv 4×4 stride 2 (C) → sigmoid
+ *     → up2 → conv 3×3 (16) → ReLU → up2 → conv 3×3 (C) → sigmoid
  * </pre>
- * (each transposed convolution with padding 1 doubles the height and width); for any other
+ * (up2: nearest-neighbour upsampling, each pixel repeated 2 × 2; convolutions same-padded). The
+ * spec's decoder has two transposed convolutions; DJL's PyTorch engine does not implement them
+ * ("Not implemented"), so each doubling is an upsampling followed by a convolution, the usual
+ * substitute (as in MagNet's decoder, {@code DenoisingAutoencoder}). For any other
  * (C, H, W) a multilayer perceptron z → linear(256) → ReLU → linear(C·H·W) → sigmoid. The output is
  * in [0, 1]. It is trained on pairs (h(x), x) to minimize the reconstruction's mean squared error
  * ‖G(h(x)) − x‖² / (C·H·W), one Adam step per call of {@link #train}. Its weights and Adam's state
@@ -55,18 +58,18 @@ final class LatentDecoder {
         }
         this.imageShape = imageShape;
         this.learningRate = learningRate;
-        this.block = deconvolutional(imageShape) ? deconvolution(imageShape) : perceptron(imageShape);
+        this.block = upsampling(imageShape) ? upsamplingDecoder(imageShape) : perceptron(imageShape);
         block.initialize(manager, DataType.FLOAT32, new Shape(1, latentDimension));
         block.freezeParameters(true);
         this.store = new ParameterStore(manager, false);
         this.optimizer = Optimizer.adam(manager);
     }
 
-    private static boolean deconvolutional(Shape imageShape) {
+    private static boolean upsampling(Shape imageShape) {
         return imageShape.get(1) % 4 == 0 && imageShape.get(2) % 4 == 0;
     }
 
-    private static Block deconvolution(Shape imageShape) {
+    private static Block upsamplingDecoder(Shape imageShape) {
         long height = imageShape.get(1) / 4;
         long width = imageShape.get(2) / 4;
         return new SequentialBlock()
@@ -80,11 +83,13 @@ final class LatentDecoder {
                 .add(Activation.sigmoidBlock());
     }
 
-    /** A 4 × 4 transposed convolution of stride 2 and padding 1: (h, w) → (2h, 2w). */
+    /** Nearest-neighbour upsampling by 2, then a same-padded 3 × 3 convolution. */
     private static Block doubling(int filters) {
-        return Conv2dTranspose.builder().setKernelShape(new Shape(4, 4))
-                .optStride(new Shape(2, 2)).optPadding(new Shape(1, 1)).setFilters(filters)
-                .build();
+        return new SequentialBlock()
+                .add(new LambdaBlock(inputs -> new NDList(
+                        inputs.singletonOrThrow().repeat(2, 2).repeat(3, 2)), "upsample"))
+                .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1))
+                        .setFilters(filters).build());
     }
 
     private static Block perceptron(Shape imageShape) {
@@ -97,9 +102,9 @@ final class LatentDecoder {
                         .reshape(new Shape(-1).addAll(imageShape))), "reshape"));
     }
 
-    /** Which of the two architectures, for the model card: {@code deconv} or {@code mlp}. */
+    /** Which of the two architectures: {@code upsample-conv} or {@code mlp}. */
     String architecture() {
-        return deconvolutional(imageShape) ? "deconv" : "mlp";
+        return upsampling(imageShape) ? "upsample-conv" : "mlp";
     }
 
     /**
