@@ -97,7 +97,9 @@ public final class LatentBoundaryTraining implements TrainingObjective {
     private int lastClean;
     private final double[] sums = new double[Sum.values().length];
 
-    private enum Sum { BATCHES, IMAGES, RECONSTRUCTION, SVM_CORRECT, GENERATED, KEPT, CROSSED, LINF }
+    private enum Sum {
+        BATCHES, IMAGES, RECONSTRUCTION, SVM_CORRECT, GENERATED, KEPT, CROSSED, LINF
+    }
 
     private LatentBoundaryTraining(Builder builder) {
         if (builder.warmup != null) {
@@ -111,7 +113,8 @@ public final class LatentBoundaryTraining implements TrainingObjective {
         Require.positive("decoderRate", builder.decoderRate);
         Require.positive("svmRate", builder.svmRate);
         if (!(builder.svmPenalty >= 0f) || Float.isInfinite(builder.svmPenalty)) {
-            throw new IllegalArgumentException("svmPenalty must be >= 0, got " + builder.svmPenalty);
+            throw new IllegalArgumentException("svmPenalty must be >= 0, got "
+                    + builder.svmPenalty);
         }
         if (builder.budget != 0f) {
             if (!(builder.budget > 0f && builder.budget <= 1f)) {
@@ -211,8 +214,9 @@ public final class LatentBoundaryTraining implements TrainingObjective {
             add(Sum.LINF, distance.sum().getFloat());
             if (budget > 0f) {
                 NDArray keep = distance.lte(budget);
+                Shape image = images.getShape().slice(1);
                 images = images.booleanMask(keep.reshape(keep.size(), 1, 1, 1)
-                        .broadcast(images.getShape())).reshape(new Shape(-1).addAll(images.getShape().slice(1)));
+                        .broadcast(images.getShape())).reshape(new Shape(-1).addAll(image));
                 labels = labels.booleanMask(keep);
             }
             add(Sum.KEPT, images.getShape().get(0));

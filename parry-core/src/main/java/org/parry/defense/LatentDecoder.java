@@ -58,7 +58,8 @@ final class LatentDecoder {
         }
         this.imageShape = imageShape;
         this.learningRate = learningRate;
-        this.block = upsampling(imageShape) ? upsamplingDecoder(imageShape) : perceptron(imageShape);
+        this.block = upsampling(imageShape) ? upsamplingDecoder(imageShape)
+                : perceptron(imageShape);
         block.initialize(manager, DataType.FLOAT32, new Shape(1, latentDimension));
         block.freezeParameters(true);
         this.store = new ParameterStore(manager, false);

@@ -53,7 +53,8 @@ class LatentBoundaryTrainingTest {
             AttentionSvm svm = ladder.svm();
             NDArray attention = svm.attention(z);
             // a trained attention is not uniform, so holding it fixed is what the step relies on
-            assertThat(attention.max().getFloat() - attention.min().getFloat()).isGreaterThan(1e-3f);
+            assertThat(attention.max().getFloat() - attention.min().getFloat())
+                    .isGreaterThan(1e-3f);
             float[] fractions = {0.1f, 0.5f, 2f};
             LatentBoundaryTraining.Generated generated =
                     ladder.generate(z, batch.y(), fractions, Bounds.UNIT);
@@ -177,7 +178,8 @@ class LatentBoundaryTrainingTest {
         List<int[]> labels = new ArrayList<>();
         byte[] ladderWeights;
         byte[] replayed;
-        try (LatentBoundaryTraining ladder = LatentBoundaryTraining.builder().optWarmup(0).build()) {
+        try (LatentBoundaryTraining ladder =
+                LatentBoundaryTraining.builder().optWarmup(0).build()) {
             try (BlockClassifier model = DefenseTraining.freshModel(5)) {
                 DefenseTraining.train(model, new Recording(ladder, images, labels),
                         DefenseTraining.TRAIN.first(64), 1);
@@ -213,7 +215,8 @@ class LatentBoundaryTrainingTest {
                 }
             }
             // G's 6 weights and the SVM's 4, and each Adam's step count and two moments per weight
-            assertThat(held.get(29)).isEqualTo(held.get(0)).isEqualTo(10 + (1 + 2 * 6) + (1 + 2 * 4));
+            assertThat(held.get(29)).isEqualTo(held.get(0))
+                    .isEqualTo(10 + (1 + 2 * 6) + (1 + 2 * 4));
             assertThat(left).containsOnly(0);
         }
     }
@@ -266,8 +269,8 @@ class LatentBoundaryTrainingTest {
             assertThat(tuned.get(LatentBoundaryTraining.CROSSED)).isBetween(0.01, 1.0);
             assertThat(tuned.get(LatentBoundaryTraining.LINF)).isGreaterThan(0.0);
             assertThat(tuned.get(LatentBoundaryTraining.SVM_ACCURACY)).isGreaterThan(0.5);
-            assertThat(tuned.get(LatentBoundaryTraining.RECONSTRUCTION))
-                    .isLessThan(history.get(0).statistics().get(LatentBoundaryTraining.RECONSTRUCTION));
+            assertThat(tuned.get(LatentBoundaryTraining.RECONSTRUCTION)).isLessThan(
+                    history.get(0).statistics().get(LatentBoundaryTraining.RECONSTRUCTION));
             assertThat(history.get(3).loss()).as("loss by epoch " + history)
                     .isLessThan(history.get(2).loss());
             assertThat(history.get(1).loss()).isLessThan(history.get(0).loss());
