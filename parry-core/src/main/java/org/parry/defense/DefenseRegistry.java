@@ -99,7 +99,7 @@ public final class DefenseRegistry {
                 (o, shape) -> {
                     LatentBoundaryTraining.Builder builder = LatentBoundaryTraining.builder()
                             .optSteps(o.getInt("steps", 5))
-                            .optLatentEpsilon(o.getFloat("latentEpsilon", 0.5f))
+                            .optLatentEpsilon(o.getFloat("latentEpsilon", 0.1f))
                             .optNoise(o.getFloat("noise", 0.05f))
                             .optDecoderRate(o.getFloat("decoderRate", 1e-3f))
                             .optSvmRate(o.getFloat("svmRate", 1e-3f))

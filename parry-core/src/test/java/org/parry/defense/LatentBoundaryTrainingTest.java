@@ -291,7 +291,7 @@ class LatentBoundaryTrainingTest {
         try (TrainingObjective ladder = DefenseRegistry.create("ladder",
                 new DefenseOptions(null, Map.of()), IMAGE)) {
             assertThat(ladder.settings()).containsEntry("warmup", "half").containsEntry("steps", 5)
-                    .containsEntry("latentEpsilon", 0.5f).containsEntry("noise", 0.05f)
+                    .containsEntry("latentEpsilon", 0.1f).containsEntry("noise", 0.05f)
                     .containsEntry("decoderRate", 1e-3f).containsEntry("svmRate", 1e-3f)
                     .containsEntry("svmPenalty", 1e-4f).containsEntry("budget", 0f);
             assertThatThrownBy(() -> ladder.startEpoch(1, 1))
