@@ -64,7 +64,7 @@ public final class DefenseRegistry {
                     return new FriendlyAdversarialTraining(epsilon,
                             o.getFloat("stepSize", epsilon / 4f), o.getInt("steps", 10),
                             tau.equals("dynamic") ? FriendlyAdversarialTraining.DYNAMIC_TAU
-                                    : parseInt("tau", tau),
+                                    : parseInt("tau", tau, "dynamic"),
                             o.getFloat("noise", 0.001f));
                 });
         register("trades", "Zhang et al. 2019: CE(x) + beta KL(p(x) || p(x')), beta=6, 10 steps of"
@@ -131,6 +131,21 @@ public final class DefenseRegistry {
                             o.getFloat("saliencyWeight", d.saliencyWeight()),
                             o.getFloat("salientFraction", d.salientFraction()),
                             o.getInt("projections", d.projections()), o.getFloat("probe", d.probe()));
+                });
+        register("ladder", "Zhou et al. 2022 (LADDER, reconstructed): after warmup=half the"
+                + " epochs, add 5 decoded latent steps toward the SVM boundary per image", false,
+                (o, shape) -> {
+                    LatentBoundaryTraining.Builder builder = LatentBoundaryTraining.builder()
+                            .optSteps(o.getInt("steps", 5))
+                            .optLatentEpsilon(o.getFloat("latentEpsilon", 0.1f))
+                            .optNoise(o.getFloat("noise", 0.05f))
+                            .optDecoderRate(o.getFloat("decoderRate", 1e-3f))
+                            .optSvmRate(o.getFloat("svmRate", 1e-3f))
+                            .optSvmPenalty(o.getFloat("svmPenalty", 1e-4f))
+                            .optBudget(o.getFloat("budget", 0f));
+                    String warmup = o.getString("warmup", "half");
+                    return (warmup.equals("half") ? builder
+                            : builder.optWarmup(parseInt("warmup", warmup, "half"))).build();
                 });
         register("distillation-teacher", "Papernot et al. 2016, stage 1: CE at temperature T=100",
                 false, (o, shape) -> new TemperatureTraining(o.getFloat("temperature", 100f)));
@@ -209,12 +224,12 @@ public final class DefenseRegistry {
         return options.epsilon(name, DEFAULT_EPSILON);
     }
 
-    private static int parseInt(String key, String text) {
+    private static int parseInt(String key, String text, String word) {
         try {
             return Integer.parseInt(text);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("setting " + key + "=" + text
-                    + " is not an integer or 'dynamic'");
+                    + " is not an integer or '" + word + "'");
         }
     }
 }

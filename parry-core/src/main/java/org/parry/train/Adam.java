@@ -34,6 +34,11 @@ final class Adam implements Optimizer {
     @Override
     public void update(List<NDArray> weights, List<NDArray> gradients, float learningRate,
             NDManager scratch) {
+        for (int i = firstMoments.size(); i < weights.size(); i++) {
+            firstMoments.add(attached(weights.get(i).zerosLike()));
+            secondMoments.add(attached(weights.get(i).zerosLike()));
+        }
+        // after creating the moments, so that the first step's temporaries die with scratch too
         scratch.tempAttachAll(state());
         stepCount.addi(1f);
         float t = stepCount.getFloat();
@@ -44,10 +49,6 @@ final class Adam implements Optimizer {
             NDArray gradient = weightDecay > 0f
                     ? gradients.get(i).add(weight.mul(weightDecay))
                     : gradients.get(i);
-            if (firstMoments.size() <= i) {
-                firstMoments.add(attached(weight.zerosLike()));
-                secondMoments.add(attached(weight.zerosLike()));
-            }
             NDArray m = firstMoments.get(i).muli(beta1).addi(gradient.mul(1f - beta1));
             NDArray v = secondMoments.get(i).muli(beta2).addi(gradient.square().muli(1f - beta2));
             NDArray denominator = v.div(secondCorrection).sqrt().addi(epsilon);

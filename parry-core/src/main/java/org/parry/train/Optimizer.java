@@ -26,6 +26,14 @@ public interface Optimizer {
     /** Restores a checkpointed state; the arrays are copied into the optimizer's manager. */
     void restore(NDList state);
 
+    /**
+     * Adam with PyTorch's defaults (β1 0.9, β2 0.999, ε 1e-8) and no weight decay, keeping its
+     * state in {@code manager}: for networks trained beside the model (LADDER's decoder and SVM).
+     */
+    static Optimizer adam(NDManager manager) {
+        return new Adam(0.9f, 0.999f, 1e-8f, 0f, manager);
+    }
+
     /** The optimizer that {@code settings} names, keeping its state in {@code manager}. */
     static Optimizer of(TrainingSettings settings, NDManager manager) {
         return settings.optimizer().equals("sgd")
