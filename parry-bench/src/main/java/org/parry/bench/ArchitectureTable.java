@@ -1,5 +1,6 @@
 package org.parry.bench;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -9,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import com.fasterxml.jackson.core.type.TypeReference;
 import org.parry.analysis.ChannelAnalysis;
 import org.parry.analysis.ClassPairAnalysis;
 import org.parry.analysis.NoiseAnalysis;

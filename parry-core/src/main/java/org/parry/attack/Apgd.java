@@ -320,7 +320,7 @@ public record Apgd(Norm norm, float epsilon, AttackLoss loss, int steps, int res
         /** One APGD step: move, evaluate, update the best point, apply the step-size rule. */
         private void iterate(State state, Function<Criterion, LogitLoss> loss, Norm norm,
                 float epsilon, float alpha, int interval, float rho) {
-            NDArray eta = Batches.perSample(state.iterate.getManager().create(state.stepSize),
+            NDArray eta = Norm.perSample(state.iterate.getManager().create(state.stepSize),
                     state.iterate);
             NDArray z = norm.project(state.iterate.add(norm.direction(state.gradient).mul(eta)),
                     state.clean, epsilon, model.bounds());
@@ -453,7 +453,7 @@ public record Apgd(Norm norm, float epsilon, AttackLoss loss, int steps, int res
         NDArray t = norm == Norm.LINF
                 ? RandomNoise.uniform(manager, clean.getShape(), -1f, 1f, seed)
                 : RandomNoise.gaussian(manager, clean.getShape(), seed);
-        NDArray length = Batches.perSample(norm.of(t).add(1e-12f), t);
+        NDArray length = Norm.perSample(norm.of(t).add(1e-12f), t);
         return norm.project(clean.add(t.div(length).mul(epsilon)), clean, epsilon, box);
     }
 
@@ -484,7 +484,7 @@ public record Apgd(Norm norm, float epsilon, AttackLoss loss, int steps, int res
 
     /** A per-sample flag as a mask shaped like {@code like}. */
     private static NDArray mask(NDArray like, boolean[] flags) {
-        return Batches.perSample(like.getManager().create(flags), like).broadcast(like.getShape());
+        return Norm.perSample(like.getManager().create(flags), like).broadcast(like.getShape());
     }
 
     private static long[] select(long[] values, long[] rows) {

@@ -216,15 +216,15 @@ public record DeepFool(Norm norm, int steps, float overshoot, int candidates) im
                 NDArray closer = distance.lt(bestDistance);
                 bestDistance = NDArrays.where(closer, distance, bestDistance);
                 bestGap = NDArrays.where(closer, gap, bestGap);
-                bestNormal = NDArrays.where(Batches.perSample(closer, normal).broadcast(normal.getShape()),
+                bestNormal = NDArrays.where(Norm.perSample(closer, normal).broadcast(normal.getShape()),
                         normal, bestNormal);
             }
         }
         NDArray size = bestGap.abs().add(MIN_GAP);
         NDArray stepVector = norm == Norm.L2
-                ? bestNormal.mul(Batches.perSample(
+                ? bestNormal.mul(Norm.perSample(
                         size.div(Norm.L2.of(bestNormal).square().add(TINY)), bestNormal))
-                : bestNormal.sign().mul(Batches.perSample(
+                : bestNormal.sign().mul(Norm.perSample(
                         size.div(Norm.L1.of(bestNormal).add(TINY)), bestNormal));
         NDArray candidate = model.bounds().clip(state.clean.add(state.perturbation.add(stepVector)
                 .mul(scale)));

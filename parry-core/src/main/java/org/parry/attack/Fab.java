@@ -316,7 +316,7 @@ public record Fab(Norm norm, float epsilon, boolean targeted, int targets, int s
             for (int j = 0; j < radius.length; j++) {
                 radius[j] = 0.5f * Math.min(best[Math.toIntExact(state.ids[j])], startRadius());
             }
-            NDArray scale = perSample(manager.create(radius).div(norm.of(t).add(TINY)), t);
+            NDArray scale = Norm.perSample(manager.create(radius).div(norm.of(t).add(TINY)), t);
             return model.bounds().clip(state.clean.add(t.mul(scale)));
         }
 
@@ -338,7 +338,7 @@ public record Fab(Norm norm, float epsilon, boolean targeted, int targets, int s
             NDArray fromOrigin = moves.get(new NDIndex("{}:", m)).reshape(iterate.getShape());
             NDArray a1 = norm.of(fromIterate).maximum(MIN_STEP);
             NDArray a2 = norm.of(fromOrigin).maximum(MIN_STEP);
-            NDArray alpha = perSample(a1.div(a1.add(a2)).minimum(alphaMax), iterate);
+            NDArray alpha = Norm.perSample(a1.div(a1.add(a2)).minimum(alphaMax), iterate);
             NDArray next = model.bounds().clip(iterate.add(fromIterate.mul(eta))
                     .mul(alpha.neg().add(1f)).add(state.clean.add(fromOrigin.mul(eta)).mul(alpha)));
             boolean[] hit = state.criterion.isAdversarial(model.logits(next)).toBooleanArray();
@@ -515,15 +515,7 @@ public record Fab(Norm norm, float epsilon, boolean targeted, int targets, int s
 
     /** A per-sample flag as a mask shaped like {@code like}. */
     private static NDArray mask(NDArray like, boolean[] flags) {
-        return perSample(like.getManager().create(flags), like).broadcast(like.getShape());
-    }
-
-    /** Reshapes a per-sample [N] vector to broadcast against {@code like} [N, ...]. */
-    private static NDArray perSample(NDArray values, NDArray like) {
-        long[] dims = new long[like.getShape().dimension()];
-        Arrays.fill(dims, 1);
-        dims[0] = like.getShape().get(0);
-        return values.reshape(new Shape(dims));
+        return Norm.perSample(like.getManager().create(flags), like).broadcast(like.getShape());
     }
 
     /** Builds {@link Fab}; every option has a default. */

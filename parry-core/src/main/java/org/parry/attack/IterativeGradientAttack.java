@@ -52,7 +52,7 @@ final class IterativeGradientAttack {
 
         /** The accumulated direction g_k from g_{k-1} ({@code null} for g_0 = 0) and ∇. */
         NDArray accumulate(NDArray previous, NDArray gradient) {
-            NDArray scaled = gradient.div(Batches.perSample(Norm.L1.of(gradient).maximum(TINY),
+            NDArray scaled = gradient.div(Norm.perSample(Norm.L1.of(gradient).maximum(TINY),
                     gradient));
             return previous == null ? scaled : previous.mul(decay).add(scaled);
         }

@@ -5,14 +5,15 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import java.util.Locale;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import org.parry.data.Batch;
 import org.parry.engine.Backward;
 import org.parry.loss.CrossEntropyLoss;
 import org.parry.model.Classifier;
+import org.parry.norm.Norm;
 import org.parry.train.PreparedBatch;
 import org.parry.train.TrainingNetwork;
 import org.parry.train.TrainingObjective;
@@ -159,7 +160,7 @@ public record JacobianSelectiveGradientRegularization(Method method, float jacob
         }
         NDArray masked = gradient.mul(outside);
         return PreparedBatch.withInputWeights(batch,
-                masked.div(perSample(l2(masked).maximum(TINY), masked)));
+                masked.div(Norm.perSample(l2(masked).maximum(TINY), masked)));
     }
 
     @Override
@@ -280,12 +281,5 @@ public record JacobianSelectiveGradientRegularization(Method method, float jacob
 
     private static NDArray l2(NDArray array) {
         return squaredNorm(array).sqrt();
-    }
-
-    private static NDArray perSample(NDArray values, NDArray like) {
-        long[] dims = new long[like.getShape().dimension()];
-        java.util.Arrays.fill(dims, 1);
-        dims[0] = like.getShape().get(0);
-        return values.reshape(new Shape(dims));
     }
 }

@@ -161,7 +161,7 @@ public enum Norm {
     }
 
     /** Reshapes a per-sample [N] vector to broadcast against {@code like} [N, ...]. */
-    static NDArray perSample(NDArray values, NDArray like) {
+    public static NDArray perSample(NDArray values, NDArray like) {
         long[] dims = new long[like.getShape().dimension()];
         java.util.Arrays.fill(dims, 1);
         dims[0] = like.getShape().get(0);

@@ -1,8 +1,8 @@
 package org.parry.train;
 
+import ai.djl.ndarray.NDArray;
 import java.util.OptionalDouble;
 import java.util.function.UnaryOperator;
-import ai.djl.ndarray.NDArray;
 
 /** The network being trained, as a {@link TrainingObjective}'s loss sees it: in training mode. */
 public interface TrainingNetwork {
