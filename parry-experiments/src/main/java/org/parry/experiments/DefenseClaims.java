@@ -83,7 +83,7 @@ public final class DefenseClaims {
 
     /** The ids of a label-noise variant's seeds. */
     static List<String> noisy(String variant) {
-        return LongStream.range(0, DefenseGrid.FAMILY_SEEDS)
+        return LongStream.range(0, DefenseGrid.NOISY_SEEDS)
                 .mapToObj(seed -> DefenseGrid.noisyId(variant, seed)).toList();
     }
 

@@ -275,13 +275,15 @@ public final class DefenseGrid {
                 + " LADDER, J-SIGR (Fashion-MNIST, cnn3, ε = 0.1)", rows);
     }
 
+    /** Seeds of the label-noise section (THRM's claimed effect is large). */
+    public static final int NOISY_SEEDS = 1;
     /** The label-noise section's share of replaced training labels. */
     public static final float LABEL_NOISE = 0.5f;
 
     /**
      * Hypocritical risk on a substandard model (Tao et al.): cnn3 trained as in {@link #family} but
      * with half of the training labels replaced by other classes, by standard training, TRADES and
-     * THRM (β = 6), seeds 0–2; clean accuracy, the hypocritical risk at ε = 0.1 and PGD-20.
+     * THRM (β = 6), seed 0; clean accuracy, the hypocritical risk at ε = 0.1 and PGD-20.
      */
     public Section hypocritical() {
         int size = scaled(6_000);
@@ -290,7 +292,7 @@ public final class DefenseGrid {
                 Measures.hypocriticalRisk(TEST_POINTS, EPSILON),
                 Measures.pgd20(TEST_POINTS, EPSILON, AttackLoss.CE));
         List<Row> rows = new ArrayList<>();
-        for (long seed = 0; seed < FAMILY_SEEDS; seed++) {
+        for (long seed = 0; seed < NOISY_SEEDS; seed++) {
             for (Variant variant : List.of(
                     new Variant("standard", "standard training", "standard", null, Map.of(), 3),
                     new Variant("trades", "TRADES, β = 6", "trades", EPSILON, Map.of(), 3),
