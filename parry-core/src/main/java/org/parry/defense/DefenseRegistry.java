@@ -121,7 +121,8 @@ public final class DefenseRegistry {
                 });
         register("jsigr", "after Liu et al. 2022/2024 (J-SIGR): CE + lambdaJ/2 ||J||_F^2 +"
                 + " lambdaS ||(1-S) grad_x CE||^2; method=finite-difference, jacobianWeight=0.1,"
-                + " saliencyWeight=1, salientFraction=0.2", false, (o, shape) -> {
+                + " saliencyWeight=1, salientFraction=0.2, jacobianInput=standardized", false,
+                (o, shape) -> {
                     JacobianSelectiveGradientRegularization d =
                             JacobianSelectiveGradientRegularization.of(
                                     JacobianSelectiveGradientRegularization.Method.parse(
@@ -130,7 +131,8 @@ public final class DefenseRegistry {
                             o.getFloat("jacobianWeight", d.jacobianWeight()),
                             o.getFloat("saliencyWeight", d.saliencyWeight()),
                             o.getFloat("salientFraction", d.salientFraction()),
-                            o.getInt("projections", d.projections()), o.getFloat("probe", d.probe()));
+                            o.getInt("projections", d.projections()), o.getFloat("probe", d.probe()),
+                            parseJacobianInput(o.getString("jacobianInput", "standardized")));
                 });
         register("ladder", "Zhou et al. 2022 (LADDER, reconstructed): after warmup=half the"
                 + " epochs, add 5 decoded latent steps toward the SVM boundary per image", false,
@@ -218,6 +220,15 @@ public final class DefenseRegistry {
                     + names());
         }
         return entry;
+    }
+
+    private static boolean parseJacobianInput(String text) {
+        return switch (text) {
+            case "standardized" -> true;
+            case "pixels" -> false;
+            default -> throw new IllegalArgumentException("setting jacobianInput=" + text
+                    + " is neither 'standardized' nor 'pixels'");
+        };
     }
 
     private static float epsilon(DefenseOptions options, String name) {

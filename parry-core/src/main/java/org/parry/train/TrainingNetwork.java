@@ -13,9 +13,12 @@ public interface TrainingNetwork {
     /**
      * How many hidden points {@link #logits(NDArray, int, UnaryOperator)} can edit besides the
      * input: the outputs of the network's stages but the last ({@link
-     * org.parry.model.Layers#stageOutputs}), e.g. 2 for small-cnn, 0 for a linear model.
+     * org.parry.model.Layers#stageOutputs}), e.g. 2 for small-cnn, 0 for a linear model. The
+     * default: none.
      */
-    int hiddenPoints();
+    default int hiddenPoints() {
+        return 0;
+    }
 
     /**
      * Forward pass in training mode with the state at one point replaced by {@code edit} of it,
@@ -27,7 +30,12 @@ public interface TrainingNetwork {
      * @param edit maps the [N, ...] state at {@code point} to a state of the same shape
      * @throws IllegalArgumentException for a point outside 0..{@link #hiddenPoints()}
      */
-    NDArray logits(NDArray x, int point, UnaryOperator<NDArray> edit);
+    default NDArray logits(NDArray x, int point, UnaryOperator<NDArray> edit) {
+        if (point != 0) {
+            throw new IllegalArgumentException("point " + point + " is not in 0.." + hiddenPoints());
+        }
+        return logits(edit.apply(x));
+    }
 
     /**
      * The weight of the first convolution (or, in a network without one, the first linear
@@ -46,5 +54,7 @@ public interface TrainingNetwork {
      * The scale s of the network's cosine head ({@link org.parry.model.zoo.CosineLinear}, logits
      * = s·cos(φ(x), w_k)), for objectives defined on the cosines; empty for a network without one.
      */
-    OptionalDouble cosineScale();
+    default OptionalDouble cosineScale() {
+        return OptionalDouble.empty();
+    }
 }

@@ -182,6 +182,25 @@ class JacobianSelectiveGradientRegularizationTest {
                 assertThat(surrogateJacobian[i]).isCloseTo(exactJacobian[i],
                         within(2e-2f * exactJacobian[i]));
             }
+            // with respect to the standardized input (one channel): σ² times the pixels' value,
+            // σ the batch's pixel standard deviation, and both methods still agree
+            double sigma = Math.sqrt(x.sub(x.mean()).square().mean().getFloat());
+            Terms exactStandardized = terms(new JacobianSelectiveGradientRegularization(
+                    Method.DOUBLE_BACKPROP, 0.1f, 1f, 0.2f, 20000, 0.03f, true), net,
+                    new PreparedBatch(x, y, null, null, outside));
+            clear(block);
+            Terms surrogateStandardized = terms(new JacobianSelectiveGradientRegularization(
+                    Method.FINITE_DIFFERENCE, 0.1f, 1f, 0.2f, 20000, 0.03f, true), net,
+                    new PreparedBatch(x, y, null, null, direction));
+            clear(block);
+            float[] exactScaled = exactStandardized.jacobian().toFloatArray();
+            float[] surrogateScaled = surrogateStandardized.jacobian().toFloatArray();
+            for (int i = 0; i < 4; i++) {
+                assertThat((double) exactScaled[i]).isCloseTo(sigma * sigma * exactJacobian[i],
+                        within(3e-2 * sigma * sigma * exactJacobian[i]));
+                assertThat(surrogateScaled[i]).isCloseTo(exactScaled[i],
+                        within(2e-2f * exactScaled[i]));
+            }
         }
     }
 
