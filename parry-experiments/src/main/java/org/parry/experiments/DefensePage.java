@@ -162,6 +162,29 @@ public final class DefensePage {
                 List.of("clean", "FGSM", "PGD-20 CE", "PGD-20 CW", "AutoAttack (seed 0)",
                         "FGSM ε = 0.05", "MI-FGSM transfer", "hard classes PGD-20",
                         "hard top-wrong share"), true);
+        untrained(page, section);
+    }
+
+    /**
+     * Names the models that stayed near chance (clean accuracy below 20%), with their training
+     * loss over the epochs, so that their rows are not read as a defense's numbers.
+     */
+    private void untrained(StringBuilder page, Section section) {
+        for (Row row : shown(section)) {
+            ModelResults r = results.models().get(row.id());
+            if (!(r.value("clean") < 0.2)) {
+                continue;
+            }
+            List<String> losses = new ArrayList<>();
+            for (EpochMetrics epoch : r.training().history()) {
+                losses.add(format("%.1f", epoch.loss()));
+            }
+            page.append("**").append(row.label()).append(" (seed ").append(row.recipe().seed())
+                    .append(") did not train** at its defaults: clean accuracy ")
+                    .append(format("%.3f", r.value("clean"))).append(", training loss ")
+                    .append(String.join(", ", losses)).append(" over its epochs; its row is not"
+                            + " a measure of the defense.\n\n");
+        }
     }
 
     private void hypocritical(StringBuilder page, Section section) {
