@@ -150,6 +150,10 @@ public final class DefenseClaims {
                 family("jsigr"), standard, "transfer_mifgsm", 15));
         claims.add(atLeast("family", "J-SIGR: clean accuracy at most 3 points below standard"
                 + " training", family("jsigr"), standard, "clean", -3));
+        claims.add(effect("family", "J-SIGR with λ_J = 0.01: the same transfer claim",
+                family("jsigr-weak"), standard, "transfer_mifgsm", 15));
+        claims.add(atLeast("family", "J-SIGR with λ_J = 0.01: clean accuracy at most 3 points below"
+                + " standard training", family("jsigr-weak"), standard, "clean", -3));
         claims.add(effect("hypocritical", "THRM lowers the hypocritical risk of a 50%-label-noise"
                 + " model by at least 0.3 (30 points) against standard training",
                 noisy("standard"), noisy("thrm"), "hypocritical_risk", 30));

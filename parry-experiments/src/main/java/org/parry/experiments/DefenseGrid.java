@@ -58,7 +58,8 @@ public final class DefenseGrid {
     /** The variants SPAT's hard-class observation is measured on. */
     static final List<String> HARD_CLASS_VARIANTS = List.of("standard", "trades", "spat");
     /** The variants the transfer attack from the surrogates is measured on. */
-    static final List<String> TRANSFER_VARIANTS = List.of("standard", "pgd-at", "jsigr");
+    static final List<String> TRANSFER_VARIANTS = List.of("standard", "pgd-at", "jsigr",
+            "jsigr-weak");
     /** The architectures of the two standard surrogates the transfer attack is crafted on. */
     public static final List<String> SURROGATES = List.of("small-cnn", "lenet5");
     /** The surrogates' training seed, unlike every family model's. */
@@ -223,7 +224,9 @@ public final class DefenseGrid {
                 new Variant("ladder", "LADDER (Zhou 2022), reconstructed", "ladder", null,
                         Map.of(), 1),
                 new Variant("jsigr", "J-SIGR (Liu 2022), finite differences", "jsigr", null,
-                        Map.of(), 1));
+                        Map.of(), 1),
+                new Variant("jsigr-weak", "J-SIGR, λ_J = 0.01 (ablation: 0.1 did not train)",
+                        "jsigr", null, Map.of("jacobianWeight", "0.01"), 1));
     }
 
     /** The id of a model of the label-noise (hypocritical risk) section. */
