@@ -411,7 +411,7 @@ public final class DefenseGrid {
      */
     public Section madry() {
         int size = scaled(20_000);
-        int epochs = quick ? 1 : 5;
+        int epochs = quick ? 1 : 10;
         int points = quick ? 200 : TEST_POINTS;
         List<Measure> measured = new ArrayList<>(List.of(Measures.clean(points),
                 Measures.fgsm(points, MADRY_EPSILON),
