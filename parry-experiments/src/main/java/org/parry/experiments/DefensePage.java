@@ -156,7 +156,9 @@ public final class DefensePage {
                         + " columns are SPAT's observation: under PGD-20, the mean over T-shirt,"
                         + " pullover, coat and shirt of their accuracy and of the share of their"
                         + " errors that go to their most frequent wrong class. Training seconds"
-                        + " are wall time with whatever else ran on the machine.\n\n");
+                        + " are wall time with whatever else ran on the machine (two to four"
+                        + " trainings and test runs at a time); the costs measured side by side are"
+                        + " `./bench defense-training`'s, in docs/performance.md.\n\n");
         seedTable(page, section, List.of("clean", "fgsm", "pgd20", "pgd20_cw", "autoattack",
                 "fgsm_0.05", "transfer_mifgsm", "hard_class_pgd20", "hard_pair_share"),
                 List.of("clean", "FGSM", "PGD-20 CE", "PGD-20 CW", "AutoAttack (seed 0)",
@@ -180,7 +182,7 @@ public final class DefensePage {
                 losses.add(format("%.1f", epoch.loss()));
             }
             page.append("**").append(row.label()).append(" (seed ").append(row.recipe().seed())
-                    .append(") did not train** at its defaults: clean accuracy ")
+                    .append(") did not train**: clean accuracy ")
                     .append(format("%.3f", r.value("clean"))).append(", training loss ")
                     .append(String.join(", ", losses)).append(" over its epochs; its row is not"
                             + " a measure of the defense.\n\n");
@@ -206,26 +208,23 @@ public final class DefensePage {
 
     /**
      * A table of the section's variants (rows with the same label), each cell mean ± sd over the
-     * variant's seeds, then its training seconds and their ratio to standard training's.
+     * variant's seeds, then its mean training seconds (wall time on a shared machine: the costs
+     * side by side are {@code ./bench defense-training}'s).
      */
     private void seedTable(StringBuilder page, Section section, List<String> keys,
             List<String> headers, boolean sanity) {
         page.append("| defense | seeds | ").append(String.join(" | ", headers))
                 .append(sanity ? " | sanity checks not passed (seed 0)" : "")
-                .append(" | train s | cost vs standard |\n|---|---|")
-                .append("---|".repeat(keys.size() + (sanity ? 1 : 0) + 2)).append("\n");
+                .append(" | train s |\n|---|---|")
+                .append("---|".repeat(keys.size() + (sanity ? 1 : 0) + 1)).append("\n");
         Map<String, List<Row>> variants = new LinkedHashMap<>();
         for (Row row : shown(section)) {
             variants.computeIfAbsent(row.label(), k -> new ArrayList<>()).add(row);
         }
-        double standardSeconds = Double.NaN;
         for (Map.Entry<String, List<Row>> variant : variants.entrySet()) {
             List<String> ids = variant.getValue().stream().map(Row::id).toList();
             double seconds = Seeds.mean(ids.stream()
                     .mapToDouble(id -> results.models().get(id).training().seconds()).toArray());
-            if (variant.getValue().get(0).recipe().defense().equals("standard")) {
-                standardSeconds = seconds;
-            }
             page.append("| ").append(variant.getKey()).append(" | ").append(ids.size());
             for (String key : keys) {
                 page.append(" | ").append(Seeds.cell(results.values(ids, key)));
@@ -233,9 +232,7 @@ public final class DefensePage {
             if (sanity) {
                 page.append(" | ").append(flags(results.models().get(ids.get(0))));
             }
-            page.append(" | ").append(format("%.0f", seconds))
-                    .append(" | ").append(format("%.1f×", seconds / standardSeconds))
-                    .append(" |\n");
+            page.append(" | ").append(format("%.0f", seconds)).append(" |\n");
         }
         page.append("\n");
     }
