@@ -52,9 +52,7 @@ public final class FriendlyAdversarialTraining implements TrainingObjective {
 
     public FriendlyAdversarialTraining(float epsilon, float stepSize, int steps, int tau,
             float noise) {
-        Require.epsilon(epsilon);
-        Require.positive("stepSize", stepSize);
-        Require.atLeast("steps", steps, 1);
+        SignSteps.require(epsilon, stepSize, steps);
         if (tau < DYNAMIC_TAU || tau > steps) {
             throw new IllegalArgumentException("tau must be in 0.." + steps + " (at most the steps),"
                     + " or 'dynamic', got " + tau);
@@ -77,10 +75,7 @@ public final class FriendlyAdversarialTraining implements TrainingObjective {
 
     @Override
     public Map<String, Object> settings() {
-        Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("epsilon", epsilon);
-        settings.put("stepSize", stepSize);
-        settings.put("steps", steps);
+        Map<String, Object> settings = SignSteps.settings(epsilon, stepSize, steps);
         settings.put("tau", tau == DYNAMIC_TAU ? "dynamic" : tau);
         settings.put("noise", noise);
         return settings;

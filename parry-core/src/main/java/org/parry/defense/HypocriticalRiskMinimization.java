@@ -2,7 +2,6 @@ package org.parry.defense;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.parry.data.Batch;
 import org.parry.loss.CrossEntropyLoss;
@@ -38,9 +37,7 @@ public record HypocriticalRiskMinimization(float epsilon, float stepSize, int st
     private static final float START_NOISE = 0.01f;
 
     public HypocriticalRiskMinimization {
-        Require.epsilon(epsilon);
-        Require.positive("stepSize", stepSize);
-        Require.atLeast("steps", steps, 1);
+        SignSteps.require(epsilon, stepSize, steps);
         Require.nonNegative("beta", beta);
     }
 
@@ -51,10 +48,7 @@ public record HypocriticalRiskMinimization(float epsilon, float stepSize, int st
 
     @Override
     public Map<String, Object> settings() {
-        Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("epsilon", epsilon);
-        settings.put("stepSize", stepSize);
-        settings.put("steps", steps);
+        Map<String, Object> settings = SignSteps.settings(epsilon, stepSize, steps);
         settings.put("beta", beta);
         return settings;
     }

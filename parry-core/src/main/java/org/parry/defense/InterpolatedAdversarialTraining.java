@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.ToDoubleFunction;
@@ -113,10 +112,7 @@ public final class InterpolatedAdversarialTraining implements TrainingObjective 
 
     @Override
     public Map<String, Object> settings() {
-        Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("epsilon", attack.epsilon());
-        settings.put("stepSize", attack.stepSize());
-        settings.put("steps", attack.steps());
+        Map<String, Object> settings = SignSteps.settings(attack.epsilon(), attack.stepSize(), attack.steps());
         settings.put("randomStart", true);
         settings.put("mix", mix.id());
         settings.put("alpha", alpha);

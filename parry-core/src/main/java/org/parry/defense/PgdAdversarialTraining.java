@@ -1,7 +1,6 @@
 package org.parry.defense;
 
 import ai.djl.ndarray.NDArray;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.parry.data.Batch;
@@ -30,9 +29,7 @@ public record PgdAdversarialTraining(float epsilon, float stepSize, int steps, T
 
     public PgdAdversarialTraining {
         Objects.requireNonNull(labels, "labels");
-        Require.epsilon(epsilon);
-        Require.positive("stepSize", stepSize);
-        Require.atLeast("steps", steps, 1);
+        SignSteps.require(epsilon, stepSize, steps);
     }
 
     @Override
@@ -42,10 +39,7 @@ public record PgdAdversarialTraining(float epsilon, float stepSize, int steps, T
 
     @Override
     public Map<String, Object> settings() {
-        Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("epsilon", epsilon);
-        settings.put("stepSize", stepSize);
-        settings.put("steps", steps);
+        Map<String, Object> settings = SignSteps.settings(epsilon, stepSize, steps);
         settings.put("randomStart", true);
         settings.put("labels", labels.id());
         return settings;

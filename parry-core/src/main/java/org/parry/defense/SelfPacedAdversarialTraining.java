@@ -2,7 +2,6 @@ package org.parry.defense;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.parry.data.Batch;
 import org.parry.loss.CrossEntropyLoss;
@@ -51,9 +50,7 @@ public record SelfPacedAdversarialTraining(float epsilon, float stepSize, int st
         float margin, float klOffset) implements TrainingObjective {
 
     public SelfPacedAdversarialTraining {
-        Require.epsilon(epsilon);
-        Require.positive("stepSize", stepSize);
-        Require.atLeast("steps", steps, 1);
+        SignSteps.require(epsilon, stepSize, steps);
         Require.positive("beta", beta);
         Require.nonNegative("margin", margin);
         Require.nonNegative("klOffset", klOffset);
@@ -66,10 +63,7 @@ public record SelfPacedAdversarialTraining(float epsilon, float stepSize, int st
 
     @Override
     public Map<String, Object> settings() {
-        Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("epsilon", epsilon);
-        settings.put("stepSize", stepSize);
-        settings.put("steps", steps);
+        Map<String, Object> settings = SignSteps.settings(epsilon, stepSize, steps);
         settings.put("beta", beta);
         settings.put("margin", margin);
         settings.put("klOffset", klOffset);

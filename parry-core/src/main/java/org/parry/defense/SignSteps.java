@@ -1,6 +1,8 @@
 package org.parry.defense;
 
 import ai.djl.ndarray.NDArray;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.parry.loss.LogitLoss;
 import org.parry.model.Bounds;
 import org.parry.model.Classifier;
@@ -30,6 +32,25 @@ final class SignSteps {
                     model.bounds());
         }
         return current;
+    }
+
+    /** Checks a training attack's settings: ε in (0, 1], a positive step, at least one step. */
+    static void require(float epsilon, float stepSize, int steps) {
+        Require.epsilon(epsilon);
+        Require.positive("stepSize", stepSize);
+        Require.atLeast("steps", steps, 1);
+    }
+
+    /**
+     * A training attack's settings as the first entries of its objective's settings (the model
+     * card's order): epsilon, stepSize, steps; the objective adds its own after them.
+     */
+    static Map<String, Object> settings(float epsilon, float stepSize, int steps) {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("epsilon", epsilon);
+        settings.put("stepSize", stepSize);
+        settings.put("steps", steps);
+        return settings;
     }
 
     /** x + U(-ε, ε) clipped to the model's box, drawn from PyTorch's generator. */

@@ -2,7 +2,6 @@ package org.parry.defense;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BinaryOperator;
 import org.parry.data.Batch;
@@ -33,9 +32,7 @@ public record Trades(float epsilon, float stepSize, int steps, float beta)
     private static final float START_NOISE = 0.001f;
 
     public Trades {
-        Require.epsilon(epsilon);
-        Require.positive("stepSize", stepSize);
-        Require.atLeast("steps", steps, 1);
+        SignSteps.require(epsilon, stepSize, steps);
         Require.positive("beta", beta);
     }
 
@@ -46,10 +43,7 @@ public record Trades(float epsilon, float stepSize, int steps, float beta)
 
     @Override
     public Map<String, Object> settings() {
-        Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("epsilon", epsilon);
-        settings.put("stepSize", stepSize);
-        settings.put("steps", steps);
+        Map<String, Object> settings = SignSteps.settings(epsilon, stepSize, steps);
         settings.put("beta", beta);
         return settings;
     }
