@@ -291,6 +291,56 @@ class JacobianSelectiveGradientRegularizationTest {
         return loss;
     }
 
+    /**
+     * The pollution test (§0.2.2-3) through the trainer: one double-backprop step gives
+     * bit-identical parameters whether or not stale first-order gradients were in the parameters
+     * when its loss began (planted by an extra backward pass), because the objective clears them
+     * through the trainer's network after its own graph-recording backward.
+     */
+    @Test
+    void staleParameterGradientsDoNotChangeTheStep() {
+        JacobianSelectiveGradientRegularization objective =
+                JacobianSelectiveGradientRegularization.of(Method.DOUBLE_BACKPROP);
+        byte[] clean;
+        byte[] stale;
+        try (BlockClassifier model = DefenseTraining.freshModel(5)) {
+            DefenseTraining.train(model, objective, DefenseTraining.TRAIN.first(64), 1);
+            clean = DefenseTraining.weights(model);
+        }
+        try (BlockClassifier model = DefenseTraining.freshModel(5)) {
+            DefenseTraining.train(model, new Planting(objective), DefenseTraining.TRAIN.first(64), 1);
+            stale = DefenseTraining.weights(model);
+        }
+        try (BlockClassifier model = DefenseTraining.freshModel(5)) {
+            assertThat(DefenseTraining.weights(model)).as("the step changed the weights")
+                    .isNotEqualTo(clean);
+        }
+        assertThat(stale).isEqualTo(clean);
+    }
+
+    /** J-SIGR whose loss first leaves the gradient of an unrelated loss in the parameters. */
+    private record Planting(JacobianSelectiveGradientRegularization objective)
+            implements org.parry.train.TrainingObjective {
+
+        @Override
+        public String name() {
+            return objective.name();
+        }
+
+        @Override
+        public PreparedBatch prepare(org.parry.model.Classifier model, Batch batch) {
+            return objective.prepare(model, batch);
+        }
+
+        @Override
+        public StepLoss loss(TrainingNetwork network, PreparedBatch prepared) {
+            NDArray unrelated = network.logits(prepared.x()).square().sum();
+            JniUtils.backward((PtNDArray) unrelated, (PtNDArray) unrelated.onesLike(), false,
+                    false);
+            return objective.loss(network, prepared);
+        }
+    }
+
     @Test
     void theMaskMarksTheTopFractionOfPixelsAsSalient() {
         try (NDManager manager = NDManager.newBaseManager()) {
