@@ -64,6 +64,43 @@ public final class ForwardCheck {
         TorchContext.instance().ifPresent(torch -> torch.setOneDnnEnabled(true));
     }
 
+    /**
+     * A second chance for a pass that returned non-finite outputs while oneDNN is on: oneDNN's
+     * faulty convolutions return NaN only now and then, so the first-batch check can pass and a
+     * later batch fail. The same inputs are run on libtorch's own kernels; if those outputs are
+     * finite, oneDNN is at fault: it is switched off for the process (with the line {@link
+     * #verify} prints) and the right outputs are returned. Otherwise nothing changes and the
+     * caller reports the non-finite outputs as the model's.
+     *
+     * @param model the model's name, for the message
+     * @param forward the model's forward pass, without gradients
+     * @param x the inputs whose outputs were not finite
+     * @return libtorch's outputs when they are finite and oneDNN's were not, else empty
+     */
+    public static Optional<NDArray> retryWithoutOneDnn(String model, UnaryOperator<NDArray> forward,
+            NDArray x) {
+        TorchContext torch = TorchContext.instance().orElse(null);
+        if (torch == null) {
+            return Optional.empty();
+        }
+        synchronized (ForwardCheck.class) {
+            if (!torch.oneDnnEnabled()) {
+                return Optional.empty();
+            }
+            torch.setOneDnnEnabled(false);
+            NDArray reference = forward.apply(x);
+            if (!finite(reference.toType(DataType.FLOAT64, false))) {
+                torch.setOneDnnEnabled(true);
+                return Optional.empty();
+            }
+            fault = String.format(Locale.ROOT, "oneDNN's forward pass of model '%s' returned"
+                    + " non-finite outputs where libtorch's own kernels did not; oneDNN is off for"
+                    + " this process", model);
+            System.err.println("parry: " + fault + " (slower, and right)");
+            return Optional.of(reference);
+        }
+    }
+
     /** The fault that switched oneDNN off in this process, if one did. */
     public static Optional<String> fault() {
         return Optional.ofNullable(fault);

@@ -91,6 +91,10 @@ public abstract class DifferentiableClassifier implements Classifier {
         try (NDManager scope = caller.newSubManager()) {
             scope.tempAttachAll(x);
             NDArray logits = forward(x, false);
+            if (!InputCheck.finite(logits)) {
+                logits = ForwardCheck.retryWithoutOneDnn(name, input -> forward(input, false), x)
+                        .orElse(logits);
+            }
             InputCheck.requireFiniteLogits(this, logits);
             logits.attach(caller);
             return logits;

@@ -72,6 +72,18 @@ public final class InputCheck {
      * @param logits [N, K] logits the model returned, without gradient bookkeeping
      * @throws IllegalStateException naming the model and how many of the N rows are not finite
      */
+    /**
+     * Whether every value of {@code logits} is finite: one reduction, and a second look only when
+     * the sum is not finite (finite values whose sum overflows).
+     */
+    public static boolean finite(NDArray logits) {
+        try (NDManager scope = logits.getManager().newSubManager()) {
+            scope.tempAttachAll(logits);
+            return Double.isFinite(logits.sum().toType(DataType.FLOAT64, false).getDouble())
+                    || !logits.isNaN().logicalOr(logits.isInfinite()).any().getBoolean();
+        }
+    }
+
     public static void requireFiniteLogits(Classifier model, NDArray logits) {
         long rows = 0;
         try (NDManager scope = logits.getManager().newSubManager()) {
