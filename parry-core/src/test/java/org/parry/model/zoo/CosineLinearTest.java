@@ -169,6 +169,10 @@ class CosineLinearTest {
                 twinWeights.get(i).getArray().set(new NDIndex("..."),
                         weights.get(i).getArray().toType(DataType.FLOAT64, false));
             }
+            // the inputs from a fixed seed, not from whatever the tests before left in PyTorch's
+            // generator: an input whose features are all zero (every ReLU of mlp's 16 off) makes
+            // the cosine's normalization divide by its ε, where float32 and float64 part ways
+            Engine.getInstance().setRandomSeed(11);
             NDArray x = manager.randomUniform(0f, 1f, new Shape(16).addAll(INPUT));
             NDArray y = manager.randomInteger(0, CLASSES, new Shape(16), DataType.INT32);
             NDArray reference = twin.lossGradient(x.toType(DataType.FLOAT64, false), y,
