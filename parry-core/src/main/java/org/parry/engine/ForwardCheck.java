@@ -73,7 +73,8 @@ public final class ForwardCheck {
      * caller reports the non-finite outputs as the model's.
      *
      * @param model the model's name, for the message
-     * @param forward the model's forward pass, without gradients
+     * @param forward the model's forward pass (inside a gradient collector, the retry's graph is
+     *     the one to differentiate)
      * @param x the inputs whose outputs were not finite
      * @return libtorch's outputs when they are finite and oneDNN's were not, else empty
      */

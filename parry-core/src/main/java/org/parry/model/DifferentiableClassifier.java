@@ -91,11 +91,11 @@ public abstract class DifferentiableClassifier implements Classifier {
         try (NDManager scope = caller.newSubManager()) {
             scope.tempAttachAll(x);
             NDArray logits = forward(x, false);
-            if (!InputCheck.finite(logits)) {
+            if (!InputCheck.finite(logits)) { // one reduction on the usual, finite path
                 logits = ForwardCheck.retryWithoutOneDnn(name, input -> forward(input, false), x)
                         .orElse(logits);
+                InputCheck.requireFiniteLogits(this, logits);
             }
-            InputCheck.requireFiniteLogits(this, logits);
             logits.attach(caller);
             return logits;
         }
@@ -118,7 +118,11 @@ public abstract class DifferentiableClassifier implements Classifier {
      */
     protected Scored score(NDArray x, NDArray labels, LogitLoss loss) {
         NDArray logits = forward(x, true);
-        InputCheck.requireFiniteLogits(this, logits.stopGradient());
+        if (!InputCheck.finite(logits.stopGradient())) { // the graph of the retry is the one used
+            logits = ForwardCheck.retryWithoutOneDnn(name, input -> forward(input, true), x)
+                    .orElse(logits);
+            InputCheck.requireFiniteLogits(this, logits.stopGradient());
+        }
         return new Scored(logits, loss.perSample(logits, labels));
     }
 

@@ -85,20 +85,17 @@ public final class InputCheck {
     }
 
     public static void requireFiniteLogits(Classifier model, NDArray logits) {
+        if (finite(logits)) {
+            return;
+        }
         long rows = 0;
         try (NDManager scope = logits.getManager().newSubManager()) {
             scope.tempAttachAll(logits);
-            if (Double.isFinite(logits.sum().toType(DataType.FLOAT64, false).getDouble())) {
-                return;
-            }
             float[] badPerRow = logits.isNaN().logicalOr(logits.isInfinite())
                     .toType(DataType.FLOAT32, false).sum(new int[] {1}).toFloatArray();
             for (float bad : badPerRow) {
                 rows += bad > 0 ? 1 : 0;
             }
-        }
-        if (rows == 0) {
-            return; // finite logits whose sum overflowed
         }
         throw new IllegalStateException("model '" + model.name() + "' returned non-finite logits"
                 + " (NaN or infinity) for " + rows + " of " + logits.getShape().get(0)
