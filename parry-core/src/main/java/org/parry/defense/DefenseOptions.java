@@ -40,7 +40,7 @@ public final class DefenseOptions {
         return epsilon != null;
     }
 
-    float getFloat(String key, float fallback) {
+    public float getFloat(String key, float fallback) {
         String text = get(key);
         try {
             return text == null ? fallback : Float.parseFloat(text);
@@ -49,7 +49,7 @@ public final class DefenseOptions {
         }
     }
 
-    int getInt(String key, int fallback) {
+    public int getInt(String key, int fallback) {
         String text = get(key);
         try {
             return text == null ? fallback : Integer.parseInt(text);
@@ -58,18 +58,18 @@ public final class DefenseOptions {
         }
     }
 
-    String getString(String key, String fallback) {
+    public String getString(String key, String fallback) {
         String text = get(key);
         return text == null ? fallback : text;
     }
 
     /** The keys the defense read, in order: the settings it has. */
-    List<String> read() {
+    public List<String> read() {
         return List.copyOf(read);
     }
 
     /** The settings no defense read, in the order given. */
-    Map<String, String> unread() {
+    public Map<String, String> unread() {
         Map<String, String> unread = new LinkedHashMap<>(settings);
         unread.keySet().removeAll(read);
         return unread;

@@ -20,6 +20,7 @@ import java.util.Objects;
 import org.parry.Versions;
 import org.parry.data.ImageDataset;
 import org.parry.defense.purify.DenoisingAutoencoder.Architecture;
+import org.parry.detect.Threshold;
 import org.parry.io.AtomicFiles;
 import org.parry.model.Classifier;
 import org.parry.model.SavedModel;
@@ -39,7 +40,7 @@ import org.parry.train.TrainingListener;
  *       {@code jsd-T10} and {@code jsd-T40} ({@link ProbabilityDivergence}), which need the
  *       classifier;
  *   <li>each detector's threshold θ_d fitted on clean validation images at a drop rate q
- *       ({@link DropRate}), and the decision
+ *       ({@link org.parry.detect.Threshold}), and the decision
  *       <pre>  reject x  ⇔  ∃ d: score_d(x) > θ_d</pre>
  *   <li>the reformer x ↦ clip(AE-I(x), 0, 1) ({@link Reformer}, a pipeline stage); with several
  *       AE-I trained jointly for diversity ({@link MagNetSettings#reformers()}), one picked at
@@ -199,7 +200,7 @@ public final class MagNet implements AutoCloseable {
         }
         float[] thresholds = new float[detectors.size()];
         for (int d = 0; d < detectors.size(); d++) {
-            thresholds[d] = DropRate.threshold(scores[d], settings.dropRate());
+            thresholds[d] = Threshold.atFalsePositiveRate(scores[d], settings.dropRate());
         }
         return thresholds;
     }

@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * One of MagNet's detectors (Meng and Chen, ACM CCS 2017): a score per input that grows as the
  * input leaves the manifold of clean data, which {@link MagNet} compares with a threshold fitted
- * at a drop rate ({@link DropRate}). The shape a general detector interface will take: a name,
+ * at a drop rate ({@link org.parry.detect.Threshold}). The shape a general detector interface will take: a name,
  * its settings, and scores for a batch.
  */
 public interface MagNetDetector {

@@ -1,6 +1,7 @@
 package org.parry.defense.purify;
 
 import java.util.Objects;
+import org.parry.detect.Threshold;
 import org.parry.train.TrainingSettings;
 
 /**
@@ -24,7 +25,7 @@ public record MagNetSettings(TrainingSettings training, float noise, double drop
     public MagNetSettings {
         Objects.requireNonNull(training, "training");
         requireNoise(noise);
-        DropRate.require(dropRate);
+        Threshold.require(dropRate);
         if (reformers < 1) {
             throw new IllegalArgumentException("magnet: reformers must be >= 1, got "
                     + reformers);

@@ -23,6 +23,7 @@ import org.parry.data.Batch;
 import org.parry.data.ImageDataset;
 import org.parry.data.SyntheticDataset;
 import org.parry.defense.StageRegistry;
+import org.parry.detect.Threshold;
 import org.parry.loss.CrossEntropyLoss;
 import org.parry.loss.LogitLoss;
 import org.parry.model.BlockClassifier;
@@ -85,16 +86,16 @@ class MagNetTest {
             fitting[i] = (float) -Math.log(1 - random.nextDouble());
             held[i] = (float) -Math.log(1 - random.nextDouble());
         }
-        float threshold = DropRate.threshold(fitting, q);
+        float threshold = Threshold.atFalsePositiveRate(fitting, q);
         assertThat(rate(fitting, threshold)).isLessThanOrEqualTo(q).isGreaterThan(q - 1.0 / n);
         // The held-out rate varies with both samples: q(1 - q)(1/n + 1/n); four standard errors.
         double error = Math.sqrt(q * (1 - q) * 2.0 / n);
         assertThat(rate(held, threshold)).isBetween(q - 4 * error, q + 4 * error);
         // q·n < 1: nothing clean is rejected, where the authors' code would reject everything.
-        float strict = DropRate.threshold(java.util.Arrays.copyOf(fitting, 100), 0.001);
+        float strict = Threshold.atFalsePositiveRate(java.util.Arrays.copyOf(fitting, 100), 0.001);
         assertThat(rate(java.util.Arrays.copyOf(fitting, 100), strict)).isZero();
-        assertThatThrownBy(() -> DropRate.threshold(fitting, 0)).hasMessageStartingWith(
-                "drop rate must be in (0, 1), got 0.0");
+        assertThatThrownBy(() -> Threshold.atFalsePositiveRate(fitting, 0)).hasMessageStartingWith(
+                "the false-positive rate (drop rate) must be in (0, 1), got 0.0");
     }
 
     private static double rate(float[] scores, float threshold) {

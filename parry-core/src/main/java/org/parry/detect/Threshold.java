@@ -1,10 +1,11 @@
-package org.parry.defense.purify;
+package org.parry.detect;
 
 import java.util.Arrays;
 
 /**
- * A detector's threshold at a drop rate (Meng and Chen, MagNet, ACM CCS 2017): the score above
- * which an input is rejected, chosen so that a fraction q of clean validation inputs would be.
+ * A detector's threshold at a false-positive rate q, MagNet's "drop rate" (Meng and Chen, ACM CCS
+ * 2017) and the survey's "FPR on clean data" (Aldahdooh et al. 2022): the score above which an
+ * input is rejected, chosen so that a fraction q of clean validation inputs would be.
  * With the n clean scores sorted, s_(1) ≤ ... ≤ s_(n), and k = ⌊q·n⌋,
  * <pre>
  *   θ = s_(n-k),     reject x  ⇔  score(x) > θ
@@ -15,34 +16,35 @@ import java.util.Arrays;
  * below 1) it picks the smallest score and rejects everything; here θ is then the largest score
  * and nothing clean is rejected.
  */
-public final class DropRate {
+public final class Threshold {
 
-    private DropRate() {}
+    private Threshold() {}
 
     /**
      * @param cleanScores the detector's scores on clean validation inputs, at least one
-     * @param dropRate q in (0, 1)
+     * @param rate q in (0, 1)
      * @return θ
      */
-    public static float threshold(float[] cleanScores, double dropRate) {
+    public static float atFalsePositiveRate(float[] cleanScores, double rate) {
         if (cleanScores.length == 0) {
             throw new IllegalArgumentException("a threshold needs at least one clean score");
         }
-        require(dropRate);
+        require(rate);
         float[] sorted = cleanScores.clone();
         Arrays.sort(sorted);
         if (Float.isNaN(sorted[sorted.length - 1])) {
-            throw new IllegalArgumentException("the clean scores hold NaN: the detector's"
-                    + " autoencoder or classifier gives non-finite outputs");
+            throw new IllegalArgumentException("the clean scores hold NaN: the detector or the"
+                    + " classifier it reads gives non-finite outputs");
         }
-        int k = (int) Math.floor(dropRate * sorted.length);
+        int k = (int) Math.floor(rate * sorted.length);
         return sorted[sorted.length - 1 - k];
     }
 
-    static void require(double dropRate) {
-        if (!(dropRate > 0 && dropRate < 1)) {
-            throw new IllegalArgumentException("drop rate must be in (0, 1), got " + dropRate
-                    + " (MagNet uses 0.001 on MNIST, 0.005 on CIFAR-10)");
+    /** Checks a false-positive rate (a drop rate): q in (0, 1). */
+    public static void require(double rate) {
+        if (!(rate > 0 && rate < 1)) {
+            throw new IllegalArgumentException("the false-positive rate (drop rate) must be in"
+                    + " (0, 1), got " + rate + " (MagNet uses 0.001 on MNIST, the survey 0.05)");
         }
     }
 }

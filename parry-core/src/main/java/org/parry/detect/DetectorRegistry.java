@@ -1,0 +1,97 @@
+package org.parry.detect;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.parry.defense.DefenseOptions;
+import org.parry.model.Classifier;
+
+/**
+ * Detectors by name, so that {@code parry detect fit --detector NAME [NAME.key=value ...]}, the
+ * detector's card and the report share one spelling. Every setting has the paper's default; a
+ * setting the detector does not read is an error.
+ */
+public final class DetectorRegistry {
+
+    /** Fits a detector from the data and the user's settings. */
+    @FunctionalInterface
+    public interface Fitter {
+        Detector fit(FitData data, DefenseOptions options);
+    }
+
+    /** Reads a fitted detector back from what {@link Detector#save} wrote. */
+    @FunctionalInterface
+    public interface Loader {
+        Detector load(Path directory, Classifier model, Map<String, Object> settings)
+                throws IOException;
+    }
+
+    /**
+     * A detector's entry.
+     *
+     * @param description one line: paper, what it scores, its defaults
+     * @param supervised whether it needs adversarial examples to fit
+     */
+    public record Entry(String description, boolean supervised, Fitter fitter, Loader loader) {}
+
+    private static final Map<String, Entry> DETECTORS = new LinkedHashMap<>();
+
+    static {
+        // One register(...) call per detector, in the order the help lists them.
+    }
+
+    private DetectorRegistry() {}
+
+    /** Adds a detector; its implementation's file registers it in this class's static block. */
+    static void register(String name, String description, boolean supervised, Fitter fitter,
+            Loader loader) {
+        if (DETECTORS.putIfAbsent(name, new Entry(description, supervised, fitter, loader))
+                != null) {
+            throw new IllegalStateException("detector '" + name + "' registered twice");
+        }
+    }
+
+    /** The registered names, in the order of registration. */
+    public static Set<String> names() {
+        return DETECTORS.keySet();
+    }
+
+    /** A detector's entry. */
+    public static Entry entry(String name) {
+        Entry entry = DETECTORS.get(name);
+        if (entry == null) {
+            throw new IllegalArgumentException("unknown detector '" + name + "'; known: "
+                    + String.join(", ", DETECTORS.keySet()));
+        }
+        return entry;
+    }
+
+    /**
+     * Fits detector {@code name}.
+     *
+     * @param settings the detector's own settings, keys without the {@code NAME.} prefix
+     */
+    public static Detector fit(String name, FitData data, Map<String, String> settings) {
+        Entry entry = entry(name);
+        if (entry.supervised()) {
+            data.requireAdversarial(name);
+        }
+        DefenseOptions options = new DefenseOptions(null, settings);
+        Detector detector = entry.fitter().fit(data, options);
+        Map<String, String> unread = options.unread();
+        if (!unread.isEmpty()) {
+            detector.close();
+            throw new IllegalArgumentException("detector '" + name + "' has no setting "
+                    + unread.keySet() + "; its settings are " + options.read());
+        }
+        return detector;
+    }
+
+    /** Loads detector {@code name} saved in {@code directory} for {@code model}. */
+    public static Detector load(String name, Path directory, Classifier model,
+            Map<String, Object> settings) throws IOException {
+        return entry(name).loader().load(directory, model, settings);
+    }
+}
