@@ -188,6 +188,30 @@ public final class ImageDataset {
                 classNames, true);
     }
 
+    /**
+     * Other images of the same shape with these labels, e.g. adversarial examples of these ones,
+     * named {@code newName}. Pixels are stored as bytes like every image here: each value is
+     * clipped to [0, 1] and rounded to the nearest of the 256 levels, as saving them as images
+     * would.
+     *
+     * @param newPixels N×C×H×W floats, CHW order within each image
+     * @throws IllegalArgumentException unless there are as many images as labels
+     */
+    public ImageDataset withImages(String newName, float[] newPixels) {
+        if (newPixels == null || newPixels.length != pixels.length) {
+            throw new IllegalArgumentException("newPixels: need " + pixels.length + " values ("
+                    + labels.length + " images of " + imageSize() + "), got "
+                    + (newPixels == null ? "null" : newPixels.length));
+        }
+        byte[] quantized = new byte[newPixels.length];
+        for (int i = 0; i < newPixels.length; i++) {
+            float v = Math.min(1f, Math.max(0f, newPixels[i]));
+            quantized[i] = (byte) Math.round(v * 255f);
+        }
+        return new ImageDataset(newName, channels, height, width, quantized, labels, classNames,
+                false);
+    }
+
     /** Image {@code i} as C×H×W floats in [0, 1], CHW order. */
     public float[] image(int i) {
         requireIndex("i", i);

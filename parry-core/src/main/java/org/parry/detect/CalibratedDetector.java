@@ -51,6 +51,9 @@ public final class CalibratedDetector implements AutoCloseable {
      * @param validationImages clean images θ was chosen on
      * @param falsePositiveRate q
      * @param threshold θ
+     * @param scoreScale σ, the standard deviation of the clean validation scores (at least a
+     *     millionth of 1 + |θ|): the unit in which a detector-aware attack measures the distance
+     *     to θ
      * @param fitSeconds the fit's wall time, calibration excluded
      * @param parryVersion the Parry version that wrote it
      * @param createdAt ISO-8601 time of fitting
@@ -58,7 +61,8 @@ public final class CalibratedDetector implements AutoCloseable {
     public record Card(int format, String detector, Map<String, Object> settings,
             List<String> trainAttacks, String model, int[] inputShape, int numClasses,
             float[] modelProbe, String dataset, String datasetSha256, int fitImages,
-            int validationImages, double falsePositiveRate, float threshold, double fitSeconds,
+            int validationImages, double falsePositiveRate, float threshold, float scoreScale,
+            double fitSeconds,
             String parryVersion, String createdAt) {}
 
     private final Detector detector;
@@ -88,13 +92,14 @@ public final class CalibratedDetector implements AutoCloseable {
         Detector detector = DetectorRegistry.fit(name, data, settings);
         double seconds = (System.nanoTime() - start) / 1e9;
         try {
-            float threshold = Threshold.atFalsePositiveRate(
-                    scores(detector, validation, batchSize), rate);
+            float[] clean = scores(detector, validation, batchSize);
+            float threshold = Threshold.atFalsePositiveRate(clean, rate);
             Card card = new Card(FORMAT, name, detector.settings(),
                     List.copyOf(data.adversarial().keySet()), model.name(),
                     dims(model.inputShape()), model.numClasses(), probe(model),
                     data.clean().name(), data.clean().sha256(), data.clean().size(),
-                    validation.size(), rate, threshold, seconds, Versions.parry(),
+                    validation.size(), rate, threshold, scale(clean, threshold), seconds,
+                    Versions.parry(),
                     Instant.now().toString());
             return new CalibratedDetector(detector, card);
         } catch (RuntimeException e) {
@@ -105,13 +110,13 @@ public final class CalibratedDetector implements AutoCloseable {
 
     /** The same detector at another threshold: for rates other than the fitted one. */
     public CalibratedDetector recalibrated(ImageDataset validation, double rate, int batchSize) {
-        float threshold = Threshold.atFalsePositiveRate(scores(detector, validation, batchSize),
-                rate);
+        float[] clean = scores(detector, validation, batchSize);
+        float threshold = Threshold.atFalsePositiveRate(clean, rate);
         Card c = card;
         return new CalibratedDetector(detector, new Card(c.format(), c.detector(), c.settings(),
                 c.trainAttacks(), c.model(), c.inputShape(), c.numClasses(), c.modelProbe(),
                 c.dataset(), c.datasetSha256(), c.fitImages(), validation.size(), rate, threshold,
-                c.fitSeconds(), c.parryVersion(), c.createdAt()));
+                scale(clean, threshold), c.fitSeconds(), c.parryVersion(), c.createdAt()));
     }
 
     /** The detector. */
@@ -224,6 +229,20 @@ public final class CalibratedDetector implements AutoCloseable {
                     shape.get(2)));
             return model.logits(x).toFloatArray();
         }
+    }
+
+    private static float scale(float[] clean, float threshold) {
+        double mean = 0;
+        for (float v : clean) {
+            mean += v;
+        }
+        mean /= clean.length;
+        double squares = 0;
+        for (float v : clean) {
+            squares += (v - mean) * (v - mean);
+        }
+        double sd = Math.sqrt(squares / Math.max(1, clean.length - 1));
+        return (float) Math.max(sd, 1e-6 * (1 + Math.abs(threshold)));
     }
 
     private static int[] dims(Shape shape) {

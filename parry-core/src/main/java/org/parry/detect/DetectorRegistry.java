@@ -40,6 +40,10 @@ public final class DetectorRegistry {
 
     static {
         // One register(...) call per detector, in the order the help lists them.
+        register("max-softmax", "Hendrycks and Gimpel 2017: minus the largest softmax"
+                + " probability; nothing to fit (the baseline)", false,
+                (data, options) -> new MaxSoftmax(data.model()),
+                (directory, model, settings) -> new MaxSoftmax(model));
     }
 
     private DetectorRegistry() {}

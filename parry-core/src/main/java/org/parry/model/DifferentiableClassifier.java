@@ -110,6 +110,20 @@ public abstract class DifferentiableClassifier implements Classifier {
     }
 
     /**
+     * The logits as a function autograd can differentiate, for a caller that takes a gradient of
+     * its own through the classifier inside its own gradient collector (a detector's score, a
+     * detector-aware attack); opens no collector, and leaves the result in the graph, attached to
+     * {@code x}'s manager.
+     */
+    public final NDArray logitsForGradient(NDArray x) {
+        InputCheck.requireBatch(this, x);
+        checkKernels(x.stopGradient());
+        NDArray logits = forward(x, true);
+        InputCheck.requireFiniteLogits(this, logits.stopGradient());
+        return logits;
+    }
+
+    /**
      * Runs the network for a gradient and scores the pass: the logits and the per-sample loss the
      * gradient differentiates. That loss is the attack's loss of the logits; a model with
      * auxiliary heads overrides this to add theirs (CIFS's joint loss, see {@link BlockClassifier}).
