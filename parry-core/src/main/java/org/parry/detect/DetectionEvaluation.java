@@ -3,15 +3,14 @@ package org.parry.detect;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 import org.parry.attack.Attack;
-import org.parry.attack.AttackResult;
-import org.parry.criterion.Misclassification;
-import org.parry.data.Batch;
 import org.parry.data.ImageDataset;
 import org.parry.model.Classifier;
 
@@ -96,7 +95,7 @@ public final class DetectionEvaluation {
      */
     public DetectionSummary run(ImageDataset test, List<Attack> oblivious, List<Attack> adaptive) {
         int[] predictions = predictions(test);
-        int[] correctIndices = java.util.stream.IntStream.range(0, test.size())
+        int[] correctIndices = IntStream.range(0, test.size())
                 .filter(i -> predictions[i] == test.label(i)).toArray();
         if (correctIndices.length == 0) {
             throw new IllegalArgumentException("model '" + model.name() + "' gets none of the "
@@ -113,9 +112,10 @@ public final class DetectionEvaluation {
         }
         List<DetectionResult> results = new ArrayList<>();
         for (Attack attack : oblivious) {
-            Crafted crafted = craft(correct, attack, model, null);
+            AdversarialSet crafted = AdversarialSet.craft(model, correct, attack,
+                    settings.batchSize());
             for (int d = 0; d < detectors.size(); d++) {
-                float[] scores = scores(detectors.get(d), crafted.adversarial(), correct);
+                float[] scores = scores(detectors.get(d), crafted.pixels(), correct);
                 results.add(result(detectors.get(d), attack.name(), DetectionResult.OBLIVIOUS,
                         cleanScores.get(d), scores, crafted.fooled(), test.size(), millis.get(d)));
             }
@@ -125,8 +125,8 @@ public final class DetectionEvaluation {
         for (int d = 0; d < detectors.size(); d++) {
             for (Attack attack : adaptive) {
                 CalibratedDetector detector = detectors.get(d);
-                Crafted crafted = adaptive(correct, attack, detector);
-                float[] scores = scores(detector, crafted.adversarial(), correct);
+                AdversarialSet crafted = adaptive(correct, attack, detector);
+                float[] scores = scores(detector, crafted.pixels(), correct);
                 DetectionResult result = result(detector, attack.name(),
                         DetectionResult.ADAPTIVE, cleanScores.get(d), scores, crafted.fooled(),
                         test.size(), millis.get(d));
@@ -142,28 +142,17 @@ public final class DetectionEvaluation {
                 cards, results);
     }
 
-    /** Adversarial examples and whether each fools the classifier. */
-    private record Crafted(float[] adversarial, boolean[] fooled) {
-
-        int count() {
-            int n = 0;
-            for (boolean f : fooled) {
-                n += f ? 1 : 0;
-            }
-            return n;
-        }
-    }
-
     /** The adaptive attack at each λ; per image the first λ that evades, else the last λ's. */
-    private Crafted adaptive(ImageDataset correct, Attack attack, CalibratedDetector detector) {
-        Crafted kept = null;
+    private AdversarialSet adaptive(ImageDataset correct, Attack attack, CalibratedDetector detector) {
+        AdversarialSet kept = null;
         boolean[] evaded = new boolean[correct.size()];
         int imageSize = (int) correct.imageShape().size();
         for (float lambda : settings.lambdas()) {
             DetectorAwareClassifier aware = new DetectorAwareClassifier(model, detector, lambda,
                     settings.margin(), settings.eot());
-            Crafted crafted = craft(correct, attack, aware, aware);
-            boolean[] flags = flags(detector, crafted.adversarial(), correct);
+            AdversarialSet crafted = AdversarialSet.craft(aware, correct, attack,
+                    settings.batchSize());
+            boolean[] flags = flags(detector, crafted.pixels(), correct);
             if (kept == null) {
                 kept = crafted;
             }
@@ -171,45 +160,13 @@ public final class DetectionEvaluation {
                 if (evaded[i]) {
                     continue;
                 }
-                System.arraycopy(crafted.adversarial(), i * imageSize, kept.adversarial(),
+                System.arraycopy(crafted.pixels(), i * imageSize, kept.pixels(),
                         i * imageSize, imageSize);
                 kept.fooled()[i] = crafted.fooled()[i];
                 evaded[i] = crafted.fooled()[i] && !flags[i];
             }
         }
         return kept;
-    }
-
-    /**
-     * Runs {@code attack} on {@code target} batch by batch; "fooled" is judged on the classifier.
-     *
-     * @param aware the detector-aware model when {@code target} is one, for its criterion
-     */
-    private Crafted craft(ImageDataset correct, Attack attack, Classifier target,
-            DetectorAwareClassifier aware) {
-        int imageSize = (int) correct.imageShape().size();
-        float[] adversarial = new float[correct.size() * imageSize];
-        boolean[] fooled = new boolean[correct.size()];
-        int batchSize = settings.batchSize();
-        try (NDManager manager = NDManager.newBaseManager()) {
-            for (int b = 0; b < correct.numBatches(batchSize); b++) {
-                try (NDManager step = manager.newSubManager()) {
-                    Batch batch = correct.batchNumber(step, b, batchSize);
-                    AttackResult result = attack.run(target, batch.x(), aware == null
-                            ? new Misclassification(batch.y())
-                            : new EvadingMisclassification(batch.y(), aware.rejectClass()));
-                    System.arraycopy(result.adversarial(), 0, adversarial,
-                            b * batchSize * imageSize, result.adversarial().length);
-                    int[] labels = batch.y().toType(DataType.INT32, false).toIntArray();
-                    int[] predicted = model.logits(result.adversarial(step)).argMax(1)
-                            .toType(DataType.INT32, false).toIntArray();
-                    for (int i = 0; i < labels.length; i++) {
-                        fooled[b * batchSize + i] = predicted[i] != labels[i];
-                    }
-                }
-            }
-        }
-        return new Crafted(adversarial, fooled);
     }
 
     private float[] scores(CalibratedDetector detector, float[] adversarial, ImageDataset like) {
@@ -221,7 +178,7 @@ public final class DetectionEvaluation {
                 int to = Math.min(like.size(), from + batchSize);
                 try (NDManager step = manager.newSubManager()) {
                     NDArray x = step.create(Arrays.copyOfRange(adversarial, from * imageSize,
-                            to * imageSize), new ai.djl.ndarray.types.Shape(to - from)
+                            to * imageSize), new Shape(to - from)
                             .addAll(like.imageShape()));
                     float[] batch = detector.detector().scores(x).toFloatArray();
                     System.arraycopy(batch, 0, scores, from, batch.length);

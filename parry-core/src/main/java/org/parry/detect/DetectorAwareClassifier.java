@@ -74,6 +74,11 @@ public final class DetectorAwareClassifier implements Classifier {
         this.eot = eot;
     }
 
+    /** The classifier the detector guards. */
+    public Classifier guarded() {
+        return model;
+    }
+
     /** The class that stands for "flagged": the guarded classifier's K. */
     public int rejectClass() {
         return model.numClasses();

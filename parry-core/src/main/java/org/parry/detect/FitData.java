@@ -1,7 +1,11 @@
 package org.parry.detect;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.parry.attack.Attack;
 import org.parry.data.ImageDataset;
 import org.parry.model.Classifier;
 
@@ -23,7 +27,8 @@ public record FitData(Classifier model, ImageDataset clean, Map<String, ImageDat
     public FitData {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(clean, "clean");
-        adversarial = Map.copyOf(adversarial);
+        adversarial = Collections.unmodifiableMap(
+                new LinkedHashMap<>(adversarial));
         for (Map.Entry<String, ImageDataset> set : adversarial.entrySet()) {
             if (set.getValue().size() > clean.size()
                     || !set.getValue().imageShape().equals(clean.imageShape())) {
@@ -38,6 +43,25 @@ public record FitData(Classifier model, ImageDataset clean, Map<String, ImageDat
     /** An unsupervised fit: clean images only. */
     public static FitData clean(Classifier model, ImageDataset clean, long seed) {
         return new FitData(model, clean, Map.of(), seed);
+    }
+
+    /**
+     * A supervised fit: the adversarial examples of each attack are crafted on {@code model} from
+     * the first {@code attacked} clean images (all of them, whether or not they fool it).
+     */
+    public static FitData withAttacks(Classifier model, ImageDataset clean,
+            List<Attack> attacks, int attacked, int batchSize,
+            long seed) {
+        ImageDataset first = clean.first(Math.min(attacked, clean.size()));
+        Map<String, ImageDataset> adversarial = new LinkedHashMap<>();
+        for (Attack attack : attacks) {
+            if (adversarial.containsKey(attack.name())) {
+                throw new IllegalArgumentException("attack '" + attack.name() + "' given twice");
+            }
+            adversarial.put(attack.name(), AdversarialSet.craft(model, first, attack, batchSize)
+                    .asDataset(first, first.name() + "-" + attack.name()));
+        }
+        return new FitData(model, clean, adversarial, seed);
     }
 
     /**
