@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -165,6 +166,36 @@ public final class CalibratedDetector implements AutoCloseable {
         return scores;
     }
 
+    /**
+     * The scores of images given as pixels (e.g. adversarial examples read from an {@code .npz}),
+     * batch by batch.
+     *
+     * @param pixels N×C×H×W floats, CHW order within each image
+     * @param imageShape (C, H, W)
+     */
+    public static float[] scores(Detector detector, float[] pixels, Shape imageShape,
+            int batchSize) {
+        int imageSize = (int) imageShape.size();
+        if (pixels.length % imageSize != 0) {
+            throw new IllegalArgumentException(pixels.length + " values are not whole images of "
+                    + imageShape);
+        }
+        int n = pixels.length / imageSize;
+        float[] scores = new float[n];
+        try (NDManager manager = NDManager.newBaseManager()) {
+            for (int from = 0; from < n; from += batchSize) {
+                int to = Math.min(n, from + batchSize);
+                try (NDManager step = manager.newSubManager()) {
+                    NDArray x = step.create(Arrays.copyOfRange(pixels, from * imageSize,
+                            to * imageSize), new Shape(to - from).addAll(imageShape));
+                    float[] batch = detector.scores(x).toFloatArray();
+                    System.arraycopy(batch, 0, scores, from, batch.length);
+                }
+            }
+        }
+        return scores;
+    }
+
     /** Writes the card and the detector's arrays into {@code directory}. */
     public void save(Path directory) throws IOException {
         Files.createDirectories(directory);
@@ -201,7 +232,7 @@ public final class CalibratedDetector implements AutoCloseable {
             throws IOException {
         float[] probe = probe(model);
         boolean same = card.numClasses() == model.numClasses()
-                && java.util.Arrays.equals(card.inputShape(), dims(model.inputShape()))
+                && Arrays.equals(card.inputShape(), dims(model.inputShape()))
                 && card.modelProbe().length == probe.length;
         for (int i = 0; same && i < probe.length; i++) {
             same = Math.abs(probe[i] - card.modelProbe()[i])

@@ -1,11 +1,8 @@
 package org.parry.detect;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -170,22 +167,8 @@ public final class DetectionEvaluation {
     }
 
     private float[] scores(CalibratedDetector detector, float[] adversarial, ImageDataset like) {
-        float[] scores = new float[like.size()];
-        int imageSize = (int) like.imageShape().size();
-        int batchSize = settings.batchSize();
-        try (NDManager manager = NDManager.newBaseManager()) {
-            for (int from = 0; from < like.size(); from += batchSize) {
-                int to = Math.min(like.size(), from + batchSize);
-                try (NDManager step = manager.newSubManager()) {
-                    NDArray x = step.create(Arrays.copyOfRange(adversarial, from * imageSize,
-                            to * imageSize), new Shape(to - from)
-                            .addAll(like.imageShape()));
-                    float[] batch = detector.detector().scores(x).toFloatArray();
-                    System.arraycopy(batch, 0, scores, from, batch.length);
-                }
-            }
-        }
-        return scores;
+        return CalibratedDetector.scores(detector.detector(), adversarial, like.imageShape(),
+                settings.batchSize());
     }
 
     private boolean[] flags(CalibratedDetector detector, float[] adversarial, ImageDataset like) {
