@@ -25,7 +25,7 @@ final class HtmlReport {
     static final List<ReportSection> SECTIONS = List.of(new SummarySection(),
             new AttackTablesSection(), new CurveSection(), new PerClassSection(),
             new ConfusionSection(), new GallerySection(), new HypocriticalSection(),
-            new SanityChecksSection(), new ProvenanceSection());
+            new DetectionSection(), new SanityChecksSection(), new ProvenanceSection());
 
     /** The style sheet, next to this class. */
     static final String STYLE_RESOURCE = "report.css";
@@ -96,6 +96,8 @@ final class HtmlReport {
                 .append(" · report schema ").append(page.report().schema())
                 .append(" · the numbers in machine-readable form: <a href=\"report.json\">report.json</a>, "
                         + "<a href=\"results.csv\">results.csv</a>, <a href=\"attacks.csv\">attacks.csv</a>")
+                .append(page.report().detection() == null ? ""
+                        : ", <a href=\"" + ReportWriter.DETECTION_CSV + "\">" + ReportWriter.DETECTION_CSV + "</a>")
                 .append("</footer>\n");
     }
 
