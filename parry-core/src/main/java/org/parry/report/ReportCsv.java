@@ -35,8 +35,8 @@ final class ReportCsv {
             + "robust_accuracy,standard_error,found,l2_median,l2_mean,l2_max,linf_median,linf_mean,"
             + "linf_max,gradients,queries,seconds";
 
-    static final String DETECTION_HEADER = "detector,attack,mode,threshold,clean_fpr,auc,tpr_at_5,"
-            + "tpr_at_1,detection_rate,detection_rate_all,attacked,successful,guarded_accuracy,"
+    static final String DETECTION_HEADER = "detector,attack,mode,threshold,clean_fpr,auc,tpr_at5,"
+            + "tpr_at1,detection_rate,detection_rate_all,attacked,successful,guarded_accuracy,"
             + "undefended_accuracy,score_millis_per_image";
 
     private ReportCsv() {}
