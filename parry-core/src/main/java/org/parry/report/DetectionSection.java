@@ -59,7 +59,8 @@ final class DetectionSection implements ReportSection {
         DetectionSummary summary = page.report().detection();
         StringBuilder out = page.out();
         out.append("<p class=\"note top\">Each detector flags an input whose score exceeds its "
-                + "threshold θ, fitted so that ").append(Text.html(Text.percent(summary.falsePositiveRate())))
+                + "threshold θ, fitted so that ")
+                .append(Text.html(Text.percent(summary.falsePositiveRate())))
                 .append(" of clean validation images are flagged. Negatives: ")
                 .append(Text.count(summary.cleanImages())).append(" held-out clean test images; "
                 + "positives: the adversarial examples of the clean-correct test images. "
