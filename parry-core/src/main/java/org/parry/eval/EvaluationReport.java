@@ -2,11 +2,13 @@ package org.parry.eval;
 
 import java.util.List;
 import org.parry.data.ImageDataset;
+import org.parry.detect.DetectionSummary;
 
 /**
  * A robustness report, the content of {@code report.json}. The schema is versioned by
  * {@link #SCHEMA}; fields are documented on the records they come from ({@link EpsilonResult},
- * {@link AttackOutcome}, {@link SanityCheck}, {@link Provenance}, {@link HypocriticalRisk}).
+ * {@link AttackOutcome}, {@link SanityCheck}, {@link Provenance}, {@link HypocriticalRisk},
+ * {@link DetectionSummary}).
  *
  * @param schema the report layout version, {@value #SCHEMA}
  * @param suite the suite's name
@@ -23,15 +25,35 @@ import org.parry.data.ImageDataset;
  * @param hypocritical hypocritical risk on the clean mistakes
  * @param sanityChecks the evaluation's self-checks
  * @param provenance versions, machine, seed, hashes, times
+ * @param detection every detector against every attack, oblivious and adaptive; null when the
+ *     evaluation had no detectors
  */
 public record EvaluationReport(int schema, String suite, String norm, float[] epsilons, int n,
         List<String> classNames, double cleanAccuracy, int cleanCorrect,
         double[] perClassCleanAccuracy, double[] robustAccuracy, List<EpsilonResult> results,
         float hypocriticalEpsilon, HypocriticalRisk hypocritical, List<SanityCheck> sanityChecks,
-        Provenance provenance) {
+        Provenance provenance, DetectionSummary detection) {
 
     /** The layout version this Parry writes. */
     public static final int SCHEMA = 1;
+
+    /** A report without detection. */
+    public EvaluationReport(int schema, String suite, String norm, float[] epsilons, int n,
+            List<String> classNames, double cleanAccuracy, int cleanCorrect,
+            double[] perClassCleanAccuracy, double[] robustAccuracy, List<EpsilonResult> results,
+            float hypocriticalEpsilon, HypocriticalRisk hypocritical, List<SanityCheck> sanityChecks,
+            Provenance provenance) {
+        this(schema, suite, norm, epsilons, n, classNames, cleanAccuracy, cleanCorrect,
+                perClassCleanAccuracy, robustAccuracy, results, hypocriticalEpsilon, hypocritical,
+                sanityChecks, provenance, null);
+    }
+
+    /** This report with {@code detection} (null for none) in place of its own. */
+    public EvaluationReport withDetection(DetectionSummary detection) {
+        return new EvaluationReport(schema, suite, norm, epsilons, n, classNames, cleanAccuracy,
+                cleanCorrect, perClassCleanAccuracy, robustAccuracy, results, hypocriticalEpsilon,
+                hypocritical, sanityChecks, provenance, detection);
+    }
 
     /** Assembles the report of a finished run. */
     public static EvaluationReport of(Evaluator.Run run, EvaluationSettings settings,

@@ -5,7 +5,9 @@ import java.awt.Color;
 import java.awt.Font;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategorySeries;
@@ -16,6 +18,8 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.AxesChartStyler;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.parry.detect.DetectionResult;
+import org.parry.detect.Roc;
 import org.parry.eval.EpsilonResult;
 import org.parry.eval.EvaluationReport;
 import org.parry.eval.TransferMatrix;
@@ -141,6 +145,48 @@ public final class Charts {
         CategorySeries robustSeries = chart.addSeries(
                 "robust at ε = " + Text.epsilon(result.epsilon()), names, robust);
         robustSeries.setFillColor(WORST);
+        return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /**
+     * A detector's ROC curves, true-positive rate (%) against false-positive rate (%): one line
+     * per attack and mode (one colour per attack; oblivious solid, adaptive and any other mode
+     * dashed), each named with its AUC, and the diagonal of a detector that guesses. Results
+     * without a curve are left out.
+     *
+     * @param results the detector's results, attacks in the order their colours are given
+     */
+    static byte[] roc(List<DetectionResult> results) throws IOException {
+        XYChart chart = new XYChart(WIDTH, HEIGHT);
+        style(chart.getStyler());
+        chart.setXAxisTitle("false-positive rate on clean images (%)");
+        chart.setYAxisTitle("true-positive rate (%)");
+        chart.getStyler().setXAxisMin(0.0).setXAxisMax(100.0);
+        chart.getStyler().setYAxisMin(0.0).setYAxisMax(100.0);
+        chart.getStyler().setXAxisDecimalPattern("0");
+        chart.getStyler().setYAxisDecimalPattern("0");
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        Map<String, Color> colours = new LinkedHashMap<>();
+        for (DetectionResult result : results) {
+            colours.computeIfAbsent(result.attack(),
+                    a -> ATTACK_COLOURS[colours.size() % ATTACK_COLOURS.length]);
+        }
+        for (DetectionResult result : results) {
+            Roc.Curve curve = result.roc();
+            if (curve == null || curve.fpr().length == 0) {
+                continue;
+            }
+            boolean oblivious = DetectionResult.OBLIVIOUS.equals(result.mode());
+            line(chart.addSeries(result.attack() + ", " + result.mode() + " (AUC "
+                            + Text.decimal(result.auc(), 3) + ")", percent(curve.fpr()),
+                            percent(curve.tpr())), colours.get(result.attack()),
+                    oblivious ? new BasicStroke(2.4f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND)
+                            : new BasicStroke(2.4f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND,
+                                    10f, new float[] {7f, 4f}, 0f));
+        }
+        line(chart.addSeries("guessing (AUC 0.5)", new double[] {0, 100}, new double[] {0, 100}),
+                CLEAN, new BasicStroke(1.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f,
+                        new float[] {2f, 3f}, 0f));
         return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
     }
 

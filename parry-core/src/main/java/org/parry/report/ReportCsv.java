@@ -8,6 +8,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import org.parry.detect.DetectionResult;
 import org.parry.eval.AttackOutcome;
 import org.parry.eval.EpsilonResult;
 import org.parry.eval.EvaluationReport;
@@ -19,7 +20,8 @@ import org.parry.io.AtomicFiles;
 /**
  * The report's tables as CSV (UTF-8, comma-separated, LF line ends, a header row, RFC 4180
  * quoting, empty fields for undefined numbers): {@code results.csv} with one row per ε and sample,
- * {@code attacks.csv} with one row per ε and attack.
+ * {@code attacks.csv} with one row per ε and attack, and, for a report with detection,
+ * {@code detection.csv} with one row per detector, attack and mode.
  */
 final class ReportCsv {
 
@@ -32,6 +34,10 @@ final class ReportCsv {
     static final String ATTACKS_HEADER = "epsilon,order,name,attacked,broken,success_rate,"
             + "robust_accuracy,standard_error,found,l2_median,l2_mean,l2_max,linf_median,linf_mean,"
             + "linf_max,gradients,queries,seconds";
+
+    static final String DETECTION_HEADER = "detector,attack,mode,threshold,clean_fpr,auc,tpr_at5,"
+            + "tpr_at1,detection_rate,detection_rate_all,attacked,successful,guarded_accuracy,"
+            + "undefended_accuracy,score_millis_per_image";
 
     private ReportCsv() {}
 
@@ -101,6 +107,39 @@ final class ReportCsv {
                             Text.csv(o.seconds())));
                     out.write('\n');
                 }
+            }
+        }
+    }
+
+    /**
+     * One row per {@link DetectionResult} of the report's detection, in its order: the result's
+     * numbers (the ROC curve is only in {@code report.json}).
+     *
+     * @throws IllegalArgumentException when the report has no detection
+     */
+    static void writeDetection(Path file, EvaluationReport report) throws IOException {
+        if (report.detection() == null) {
+            throw new IllegalArgumentException("the report has no detection to write");
+        }
+        AtomicFiles.write(file, stream -> writeDetection(stream, report.detection().results()));
+    }
+
+    private static void writeDetection(OutputStream stream, List<DetectionResult> results)
+            throws IOException {
+        try (Writer out = writer(stream)) {
+            out.write(DETECTION_HEADER);
+            out.write('\n');
+            for (DetectionResult r : results) {
+                out.write(String.join(",", Text.csv(r.detector()), Text.csv(r.attack()),
+                        Text.csv(r.mode()),
+                        Float.isFinite(r.threshold()) ? Float.toString(r.threshold()) : "",
+                        Text.csv(r.cleanFpr()),
+                        Text.csv(r.auc()), Text.csv(r.tprAt5()), Text.csv(r.tprAt1()),
+                        Text.csv(r.detectionRate()), Text.csv(r.detectionRateAll()),
+                        Integer.toString(r.attacked()), Integer.toString(r.successful()),
+                        Text.csv(r.guardedAccuracy()), Text.csv(r.undefendedAccuracy()),
+                        Text.csv(r.scoreMillisPerImage())));
+                out.write('\n');
             }
         }
     }

@@ -16,7 +16,8 @@ import org.parry.model.SavedModel;
 /**
  * {@code report.json}: the {@link EvaluationReport} with snake_case names, every NaN or infinite
  * number written as {@code null} (strict JSON has no NaN), the hypocritical risk's derived ratios,
- * and a top-level {@code attacks} list that flattens every ε × attack outcome. The layout is
+ * a top-level {@code attacks} list that flattens every ε × attack outcome, and the detectors'
+ * results under {@code detection} (null when the evaluation had none). The layout is
  * documented in {@code docs/report-schema.md} and versioned by {@link EvaluationReport#SCHEMA}.
  */
 final class ReportJson {

@@ -3,8 +3,13 @@ package org.parry.report;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import org.parry.data.ImageDataset;
+import org.parry.detect.DetectionResult;
+import org.parry.detect.DetectionSummary;
 import org.parry.eval.EvaluationReport;
 import org.parry.eval.Evaluator;
 import org.parry.io.AtomicFiles;
@@ -20,9 +25,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@value #RESULTS_CSV}: one row per ε and sample (label, predictions, robust, which attack
  *       broke it, perturbation norms);
  *   <li>{@value #ATTACKS_CSV}: one row per ε and attack with its outcome;
+ *   <li>{@value #DETECTION_CSV}, for a report with {@link EvaluationReport#detection()} only: one
+ *       row per detector, attack and mode; without detection a {@value #DETECTION_CSV} left by an
+ *       earlier report in the directory is deleted, so that it never describes another run;
  *   <li>{@value #HTML}: a self-contained page for people (summary, per-attack table, charts,
- *       confusion under attack, gallery, hypocritical risk, sanity checks, provenance), every image
- *       inlined, so it opens offline and can be mailed as one file.
+ *       confusion under attack, gallery, hypocritical risk, detection, sanity checks, provenance),
+ *       every image inlined, so it opens offline and can be mailed as one file.
  * </ul>
  * Charts and images are drawn with AWT off screen: {@code java.awt.headless} is set to true when it
  * is not set. Existing files of these names are replaced, each atomically (a failed write leaves the old file
@@ -35,6 +43,7 @@ public final class ReportWriter {
     public static final String JSON = "report.json";
     public static final String RESULTS_CSV = "results.csv";
     public static final String ATTACKS_CSV = "attacks.csv";
+    public static final String DETECTION_CSV = "detection.csv";
     public static final String HTML = "index.html";
 
     static {
@@ -44,7 +53,7 @@ public final class ReportWriter {
     private ReportWriter() {}
 
     /**
-     * Writes the four files.
+     * Writes the four files, and {@value #DETECTION_CSV} for a report with detection.
      *
      * @param directory created if missing
      * @param report the numbers, e.g. from {@link EvaluationReport#of}
@@ -65,6 +74,11 @@ public final class ReportWriter {
         ReportJson.write(directory.resolve(JSON), report);
         ReportCsv.writeResults(directory.resolve(RESULTS_CSV), run);
         ReportCsv.writeAttacks(directory.resolve(ATTACKS_CSV), report);
+        if (report.detection() != null) {
+            ReportCsv.writeDetection(directory.resolve(DETECTION_CSV), report);
+        } else {
+            Files.deleteIfExists(directory.resolve(DETECTION_CSV));
+        }
         AtomicFiles.writeString(directory.resolve(HTML), HtmlReport.render(report, run, data));
         LOG.info("wrote the report to {} in {} ms", directory,
                 (System.nanoTime() - start) / 1_000_000);
@@ -102,6 +116,25 @@ public final class ReportWriter {
             if (run.worstCases().get(e).size() != n) {
                 throw new IllegalArgumentException("worst case " + e + " has "
                         + run.worstCases().get(e).size() + " samples, expected " + n);
+            }
+        }
+        if (report.detection() != null) {
+            check(report.detection());
+        }
+    }
+
+    /** Every result names its detector, attack and mode, and no two name the same three. */
+    private static void check(DetectionSummary detection) {
+        Set<List<String>> seen = new HashSet<>();
+        for (DetectionResult r : detection.results()) {
+            if (r.detector() == null || r.attack() == null || r.mode() == null) {
+                throw new IllegalArgumentException("a detection result lacks its detector, attack"
+                        + " or mode: " + r.detector() + " / " + r.attack() + " / " + r.mode());
+            }
+            if (!seen.add(List.of(r.detector(), r.attack(), r.mode()))) {
+                throw new IllegalArgumentException("the detection results hold detector '"
+                        + r.detector() + "' against attack '" + r.attack() + "' (" + r.mode()
+                        + ") twice; keep one result per detector, attack and mode");
             }
         }
     }

@@ -1,5 +1,7 @@
 package org.parry.report;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.Locale;
 
 /** Escaping and number formatting shared by the report's files; everything in {@link Locale#ROOT}. */
@@ -60,6 +62,19 @@ final class Text {
     /** A number with the given decimals. */
     static String decimal(double value, int decimals) {
         return Double.isFinite(value) ? String.format(Locale.ROOT, "%." + decimals + "f", value) : NONE;
+    }
+
+    /**
+     * A number of any magnitude to {@code digits} significant digits, trailing zeros dropped, e.g.
+     * {@code 0.0001235}, {@code 12.5}, {@code 1200}; below 10⁻⁴ in scientific notation, e.g.
+     * {@code 1.2E-9}.
+     */
+    static String significant(double value, int digits) {
+        if (!Double.isFinite(value)) {
+            return NONE;
+        }
+        BigDecimal rounded = new BigDecimal(value).round(new MathContext(digits)).stripTrailingZeros();
+        return value == 0 || Math.abs(value) >= 1e-4 ? rounded.toPlainString() : rounded.toString();
     }
 
     /** A count with thousands separators, e.g. {@code 12,345}. */

@@ -88,6 +88,6 @@ final class ReportFixture {
 
     /** Broken samples at the first ε, as the gallery picks them. */
     int gallerySize() {
-        return HtmlReport.gallerySamples(run.worstCases().get(0), HtmlReport.GALLERY_SIZE).size();
+        return GallerySection.samples(run.worstCases().get(0), GallerySection.SIZE).size();
     }
 }

@@ -191,7 +191,7 @@ class ReportWriterTest {
     }
 
     /** Field names with an upper-case letter, outside the free-form attack settings maps. */
-    private static List<String> camelCaseKeys(JsonNode node) {
+    static List<String> camelCaseKeys(JsonNode node) {
         List<String> found = new ArrayList<>();
         if (node.isObject()) {
             for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
