@@ -1,13 +1,18 @@
 package org.parry.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.parry.data.ImageDataset;
 import org.parry.data.Split;
+import org.parry.detect.CalibratedDetector;
+import org.parry.detect.DetectionEvaluation;
 import org.parry.eval.EvaluationReport;
 import org.parry.eval.EvaluationSettings;
 import org.parry.eval.SanityLevel;
 import org.parry.eval.Suite;
+import org.parry.eval.SuiteAttack;
 import org.parry.io.DirectoryLock;
 import org.parry.io.OutputPaths;
 import org.parry.model.Classifier;
@@ -67,6 +72,16 @@ final class EvaluateCommand implements Callable<Integer> {
                     + " reported as skipped) (default: ${DEFAULT-VALUE}).")
     String sanity;
 
+    @Option(names = "--detector", description = "A fitted detector's directory ('parry detect"
+            + " fit'; repeatable): the report gets a detection section, the detectors against the"
+            + " suite's attacks at the first ε and against --adaptive.")
+    List<Path> detectors = new ArrayList<>();
+
+    @Option(names = "--adaptive", split = ",", defaultValue = "pgd", description = "With"
+            + " --detector: attacks also run against each detector and the model together, 'none'"
+            + " for none (default: ${DEFAULT-VALUE}).")
+    List<String> adaptive;
+
     @Override
     public Integer call() throws Exception {
         SanityLevel level = SanityLevel.parse(sanity);
@@ -79,8 +94,23 @@ final class EvaluateCommand implements Callable<Integer> {
             try (Classifier loaded = Models.load(model, images.imageShape());
                     Pipeline pipeline = defense.pipeline(defense.lossOf(loaded), data.seed)) {
                 Classifier classifier = pipeline == null ? defense.lossOf(loaded) : pipeline;
-                EvaluationReport report = new EvaluationJob(classifier, model, images, settings,
-                        reportDirectory, level).run(resume, new EvaluationProgress());
+                List<CalibratedDetector> fitted = new ArrayList<>();
+                EvaluationReport report;
+                try {
+                    for (Path directory : detectors) {
+                        fitted.add(CalibratedDetector.load(directory, loaded));
+                    }
+                    EvaluationJob.Detection detection = fitted.isEmpty() ? null
+                            : new EvaluationJob.Detection(fitted, adaptive.equals(List.of("none"))
+                                    ? List.of() : adaptive.stream().map(SuiteAttack::of).toList(),
+                                    DetectionEvaluation.Settings.defaults(),
+                                    line -> System.err.println("  detection: " + line));
+                    report = new EvaluationJob(classifier, model, images, settings,
+                            reportDirectory, level).run(resume, new EvaluationProgress(),
+                            detection);
+                } finally {
+                    fitted.forEach(CalibratedDetector::close);
+                }
                 EvaluationSummary.print(report, System.out);
                 System.out.println("report: " + reportDirectory.resolve("index.html"));
             }

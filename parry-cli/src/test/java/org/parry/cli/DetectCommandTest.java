@@ -91,6 +91,7 @@ class DetectCommandTest {
                 "fgsm,pgd", "--adaptive", "pgd", "--eps", "0.15", "--out", out.toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("max-softmax").contains("oblivious").contains("adaptive");
+        assertThat(out.resolve("detection.csv")).exists();
         JsonNode results = SavedModel.json().readTree(out.resolve("detection.json").toFile())
                 .get("results");
         assertThat(results).hasSize(3);
@@ -99,12 +100,29 @@ class DetectCommandTest {
         assertThat(oblivious.get("attack").asText()).isEqualTo("pgd");
         assertThat(adaptive.get("mode").asText()).isEqualTo("adaptive");
         System.err.print(run.out());
-        assertThat(adaptive.get("guardedAccuracy").asDouble())
-                .isLessThan(oblivious.get("guardedAccuracy").asDouble());
+        assertThat(adaptive.get("guarded_accuracy").asDouble())
+                .isLessThan(oblivious.get("guarded_accuracy").asDouble());
         Run again = CliTest.parry("detect", "evaluate", "--model", model.toString(), "--dataset",
                 "synthetic", "--n", "50", "--detector", detector.toString(), "--attack", "fgsm",
                 "--adaptive", "none", "--out", out.toString());
         assertClearError(again, "detection.json", "--overwrite");
+    }
+
+    @Test
+    void evaluateWithDetectorsPutsADetectionSectionInTheReport(@TempDir Path dir)
+            throws IOException {
+        Path report = dir.resolve("report");
+        Run run = CliTest.parry("evaluate", "--model", model.toString(), "--dataset", "synthetic",
+                "--n", "100", "--suite", "fgsm,pgd", "--sanity", "off", "--report",
+                report.toString(), "--detector", detector.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode detection = SavedModel.json().readTree(report.resolve("report.json").toFile())
+                .get("detection");
+        assertThat(detection.get("results")).hasSize(3); // fgsm, pgd oblivious; pgd adaptive
+        assertThat(detection.get("results").get(2).get("mode").asText()).isEqualTo("adaptive");
+        assertThat(report.resolve("detection.csv")).exists();
+        assertThat(Files.readString(report.resolve("index.html"))).contains("max-softmax")
+                .contains("adaptive");
     }
 
     @Test

@@ -19,9 +19,9 @@ package org.parry.detect;
  * @param detectionRateAll the share of all adversarial examples above θ
  * @param attacked adversarial examples (the clean-correct test images)
  * @param successful those that fool the classifier
- * @param guardedAccuracy over all test images: clean-correct ones whose adversarial example is
- *     flagged or still correctly classified, over all test images (Carlini and Wagner's robust
- *     accuracy under detection)
+ * @param guardedAccuracy the share of all test images that are correctly classified and not
+ *     flagged when clean, and whose adversarial example is flagged or still correctly classified
+ *     (Carlini and Wagner's robust accuracy under detection)
  * @param undefendedAccuracy the classifier's accuracy under the attack, without the detector
  * @param roc the ROC curve of successful examples against clean ones, thinned for a plot
  * @param scoreMillisPerImage the detector's scoring cost per image

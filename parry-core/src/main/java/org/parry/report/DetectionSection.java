@@ -69,8 +69,8 @@ final class DetectionSection implements ReportSection {
                 + "Wagner, AISec 2017). AUC and TPR at a fixed FPR are over the successful "
                 + "examples (those that fool the classifier), TPR with the threshold refitted on the "
                 + "clean test scores; the detection rates use θ. Guarded accuracy: the share "
-                + "of all test images that are classified correctly and whose adversarial example is "
-                + "flagged or still classified correctly; undefended: the classifier's accuracy under "
+                + "of all test images that are classified correctly and not flagged when clean, and "
+                + "whose adversarial example is flagged or still classified correctly; undefended: the classifier's accuracy under "
                 + "the same attack without the detector.</p>\n");
         cards(page, summary.detectors());
         if (summary.results().isEmpty()) {

@@ -5,7 +5,12 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
+import org.parry.attack.Attack;
 import org.parry.data.ImageDataset;
+import org.parry.detect.CalibratedDetector;
+import org.parry.detect.DetectionEvaluation;
+import org.parry.detect.DetectionSummary;
 import org.parry.eval.EvaluationListener;
 import org.parry.eval.EvaluationReport;
 import org.parry.eval.EvaluationSettings;
@@ -14,6 +19,7 @@ import org.parry.eval.Provenance;
 import org.parry.eval.SanityCheck;
 import org.parry.eval.SanityChecks;
 import org.parry.eval.SanityLevel;
+import org.parry.eval.SuiteAttack;
 import org.parry.model.Classifier;
 
 /**
@@ -67,6 +73,38 @@ public record EvaluationJob(Classifier model, Path modelFile, ImageDataset data,
      * @param listener hears the attacks' progress and the start of the checks
      */
     public EvaluationReport run(boolean resume, EvaluationListener listener) throws IOException {
+        return run(resume, listener, null);
+    }
+
+    /**
+     * Detectors to evaluate after the protocol, on the same images: against the suite's attacks at
+     * the first ε crafted on the model alone, and against {@code adaptive} crafted on model and
+     * detector together ({@link DetectionEvaluation}).
+     *
+     * @param detectors fitted for the model; the caller owns them
+     * @param adaptive the detector-aware attacks (may be empty)
+     * @param settings the adaptive attack's weights, batch size, curve points
+     * @param log a line per finished attack
+     */
+    public record Detection(List<CalibratedDetector> detectors, List<SuiteAttack> adaptive,
+            DetectionEvaluation.Settings settings, Consumer<String> log) {
+
+        public Detection {
+            detectors = List.copyOf(detectors);
+            adaptive = List.copyOf(adaptive);
+            Objects.requireNonNull(settings, "settings");
+            Objects.requireNonNull(log, "log");
+        }
+    }
+
+    /**
+     * Runs the protocol and the checks, then the detectors if any, writes the report (with its
+     * detection section), returns it.
+     *
+     * @param detection the detectors to evaluate, or null for none
+     */
+    public EvaluationReport run(boolean resume, EvaluationListener listener, Detection detection)
+            throws IOException {
         String started = Instant.now().toString();
         Evaluator.Run run = new Evaluator(settings, listener).run(model, data, directory, resume);
         if (sanity != SanityLevel.OFF) {
@@ -76,7 +114,20 @@ public record EvaluationJob(Classifier model, Path modelFile, ImageDataset data,
         Provenance provenance = Provenance.of(settings.seed(), modelFile, model, data.name(),
                 data.sha256(), started, Instant.now().toString());
         EvaluationReport report = EvaluationReport.of(run, settings, data, checks, provenance);
+        if (detection != null) {
+            report = report.withDetection(detect(detection));
+        }
         ReportWriter.write(directory, report, run, data);
         return report;
+    }
+
+    private DetectionSummary detect(Detection detection) {
+        float epsilon = settings.epsilons()[0];
+        List<Attack> oblivious = settings.suite().attacks().stream()
+                .map(a -> a.create(settings.norm(), epsilon, settings.seed())).toList();
+        List<Attack> adaptive = detection.adaptive().stream()
+                .map(a -> a.create(settings.norm(), epsilon, settings.seed())).toList();
+        return new DetectionEvaluation(model, detection.detectors(), detection.settings(),
+                detection.log()).run(data, oblivious, adaptive);
     }
 }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.parry.detect.DetectionResult;
+import org.parry.detect.DetectionSummary;
 import org.parry.eval.AttackOutcome;
 import org.parry.eval.EpsilonResult;
 import org.parry.eval.EvaluationReport;
@@ -121,7 +122,12 @@ final class ReportCsv {
         if (report.detection() == null) {
             throw new IllegalArgumentException("the report has no detection to write");
         }
-        AtomicFiles.write(file, stream -> writeDetection(stream, report.detection().results()));
+        writeDetection(file, report.detection());
+    }
+
+    /** Writes the rows of a detection evaluation, a row per detector, attack and mode. */
+    static void writeDetection(Path file, DetectionSummary summary) throws IOException {
+        AtomicFiles.write(file, stream -> writeDetection(stream, summary.results()));
     }
 
     private static void writeDetection(OutputStream stream, List<DetectionResult> results)

@@ -269,7 +269,7 @@ class DetectionReportTest {
             List<String> trainAttacks, float threshold, double fitSeconds) {
         return new CalibratedDetector.Card(CalibratedDetector.FORMAT, name, settings, trainAttacks,
                 "small-cnn", new int[] {1, 28, 28}, 10, new float[] {0.25f, -1.5f},
-                "synthetic train", "cd".repeat(32), 1000, 200, 0.05, threshold, fitSeconds,
+                "synthetic train", "cd".repeat(32), 1000, 200, 0.05, threshold, 0.5f, fitSeconds,
                 "0.1.0-test", "2026-01-02T03:04:05Z");
     }
 
