@@ -44,6 +44,8 @@ public final class DetectorRegistry {
                 true, (data, options) -> LocalIntrinsicDimensionality.fit(data,
                         LocalIntrinsicDimensionality.Settings.of(options)),
                 LocalIntrinsicDimensionality::load);
+        register(Mahalanobis.NAME, Mahalanobis.DESCRIPTION, false, (data, options) ->
+                Mahalanobis.fit(data, Mahalanobis.Settings.of(options)), Mahalanobis::load);
     }
 
     private DetectorRegistry() {}
