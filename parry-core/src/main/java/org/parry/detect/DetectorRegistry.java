@@ -40,6 +40,10 @@ public final class DetectorRegistry {
 
     static {
         // One register(...) call per detector, in the order the help lists them.
+        register(KernelDensityUncertainty.NAME, KernelDensityUncertainty.DESCRIPTION, true,
+                (data, options) -> KernelDensityUncertainty.fit(data,
+                        KernelDensityUncertainty.Settings.of(options)),
+                KernelDensityUncertainty::load);
         register(LocalIntrinsicDimensionality.NAME, LocalIntrinsicDimensionality.DESCRIPTION,
                 true, (data, options) -> LocalIntrinsicDimensionality.fit(data,
                         LocalIntrinsicDimensionality.Settings.of(options)),
