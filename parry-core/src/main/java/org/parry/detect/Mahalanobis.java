@@ -170,10 +170,15 @@ public final class Mahalanobis implements Detector {
                         NDArray f = pooled(features.get(l)).toType(DataType.FLOAT64, false);
                         NDArray sum = onehot.transpose().matMul(f);
                         NDArray moment = f.transpose().matMul(f);
-                        sums[l] = sums[l] == null ? sum : sums[l].add(sum);
-                        moments[l] = moments[l] == null ? moment : moments[l].add(moment);
-                        sums[l].attach(scope);
-                        moments[l].attach(scope);
+                        if (sums[l] == null) {
+                            sums[l] = sum;
+                            moments[l] = moment;
+                            sum.attach(scope);
+                            moment.attach(scope);
+                        } else { // in place: memory stays flat over the batches
+                            sums[l].addi(sum);
+                            moments[l].addi(moment);
+                        }
                     }
                 }
             }
