@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.parry.defense.DefenseOptions;
 import org.parry.model.Classifier;
 
@@ -15,10 +16,16 @@ import org.parry.model.Classifier;
  */
 public final class DetectorRegistry {
 
-    /** Fits a detector from the data and the user's settings. */
+    /** Fits a detector from the data and the settings read from the user's. */
     @FunctionalInterface
     public interface Fitter {
         Detector fit(FitData data, DefenseOptions options);
+    }
+
+    /** Fits a detector from the data and its parsed settings. */
+    @FunctionalInterface
+    interface Fit<S> {
+        Detector fit(FitData data, S settings);
     }
 
     /** Reads a fitted detector back from what {@link Detector#save} wrote. */
@@ -41,16 +48,36 @@ public final class DetectorRegistry {
     static {
         // One register(...) call per detector, in the order the help lists them.
         register("max-softmax", "Hendrycks and Gimpel 2017: minus the largest softmax"
-                + " probability; nothing to fit (the baseline)", false,
-                (data, options) -> new MaxSoftmax(data.model()),
+                + " probability; nothing to fit (the baseline)", false, options -> null,
+                (data, none) -> new MaxSoftmax(data.model()),
                 (directory, model, settings) -> new MaxSoftmax(model));
+        register(KernelDensityUncertainty.NAME, KernelDensityUncertainty.DESCRIPTION, true,
+                KernelDensityUncertainty.Settings::of, KernelDensityUncertainty::fit,
+                KernelDensityUncertainty::load);
+        register(LocalIntrinsicDimensionality.NAME, LocalIntrinsicDimensionality.DESCRIPTION,
+                true, LocalIntrinsicDimensionality.Settings::of, LocalIntrinsicDimensionality::fit,
+                LocalIntrinsicDimensionality::load);
+        register(Mahalanobis.NAME, Mahalanobis.DESCRIPTION, false, Mahalanobis.Settings::of,
+                Mahalanobis::fit, Mahalanobis::load);
     }
 
     private DetectorRegistry() {}
 
-    /** Adds a detector; its implementation's file registers it in this class's static block. */
-    static void register(String name, String description, boolean supervised, Fitter fitter,
-            Loader loader) {
+    /**
+     * Adds a detector. Its settings are parsed first, so that a misspelt setting is refused
+     * before any fitting.
+     */
+    static <S> void register(String name, String description, boolean supervised,
+            Function<DefenseOptions, S> parse, Fit<S> fit, Loader loader) {
+        Fitter fitter = (data, options) -> {
+            S settings = parse.apply(options);
+            Map<String, String> unread = options.unread();
+            if (!unread.isEmpty()) {
+                throw new IllegalArgumentException("detector '" + name + "' has no setting "
+                        + unread.keySet() + "; its settings are " + options.read());
+            }
+            return fit.fit(data, settings);
+        };
         if (DETECTORS.putIfAbsent(name, new Entry(description, supervised, fitter, loader))
                 != null) {
             throw new IllegalStateException("detector '" + name + "' registered twice");
@@ -82,15 +109,7 @@ public final class DetectorRegistry {
         if (entry.supervised()) {
             data.requireAdversarial(name);
         }
-        DefenseOptions options = new DefenseOptions(null, settings);
-        Detector detector = entry.fitter().fit(data, options);
-        Map<String, String> unread = options.unread();
-        if (!unread.isEmpty()) {
-            detector.close();
-            throw new IllegalArgumentException("detector '" + name + "' has no setting "
-                    + unread.keySet() + "; its settings are " + options.read());
-        }
-        return detector;
+        return entry.fitter().fit(data, new DefenseOptions(null, settings));
     }
 
     /** Loads detector {@code name} saved in {@code directory} for {@code model}. */

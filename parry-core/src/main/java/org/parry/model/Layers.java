@@ -8,9 +8,11 @@ import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.parry.loss.LogitLoss;
@@ -53,6 +55,9 @@ public final class Layers {
             return path + " " + kind + " " + outputShape;
         }
     }
+
+    private static final Predicate<Block> TRAINING = block -> true;
+    private static final Predicate<Block> EVALUATION = block -> false;
 
     private final BlockClassifier model;
     private final List<Block> blocks = new ArrayList<>();
@@ -185,8 +190,8 @@ public final class Layers {
      * @param x [N, C, H, W] inputs
      */
     public NDArray trainingForward(NDArray x, Layer at, UnaryOperator<NDArray> edit) {
-        NDArray hidden = run(0, check(at).index() + 1, x, true);
-        return run(at.index() + 1, blocks.size(), edit.apply(hidden), true);
+        NDArray hidden = run(0, check(at).index() + 1, x, TRAINING);
+        return run(at.index() + 1, blocks.size(), edit.apply(hidden), TRAINING);
     }
 
     /** The layers as one line, e.g. {@code 0 normalization (1, 28, 28), 1.0 Conv2d (8, 28, 28)}. */
@@ -202,7 +207,7 @@ public final class Layers {
      */
     public NDArray features(Layer at, NDArray x) {
         InputCheck.requireBatch(model, x);
-        return scoped(x, () -> run(0, check(at).index() + 1, x, false));
+        return scoped(x, () -> run(0, check(at).index() + 1, x, EVALUATION));
     }
 
     /**
@@ -213,7 +218,7 @@ public final class Layers {
     public NDArray logits(Layer from, NDArray features) {
         requireFeatures(from, features);
         return scoped(features, () -> {
-            NDArray logits = run(from.index() + 1, blocks.size(), features, false);
+            NDArray logits = run(from.index() + 1, blocks.size(), features, EVALUATION);
             InputCheck.requireFiniteLogits(model, logits);
             return logits;
         });
@@ -235,15 +240,46 @@ public final class Layers {
         InputCheck.requireLabels(model, features, labels);
         model.block().freezeParameters(true);
         return DifferentiableClassifier.gradient(model, features, labels, leaf -> {
-            NDArray logits = run(from.index() + 1, blocks.size(), leaf, false);
+            NDArray logits = run(from.index() + 1, blocks.size(), leaf, EVALUATION);
             return new DifferentiableClassifier.Scored(logits, function.perSample(logits, labels));
         });
     }
 
-    private NDArray run(int from, int to, NDArray input, boolean training) {
+    /**
+     * The Dropout layers (DJL's {@link Dropout} leaves), input side first: where {@link
+     * #dropoutLogits} draws its masks. A dropout inside a leaf (a residual unit) is not listed.
+     */
+    public List<Layer> dropouts() {
+        List<Layer> dropouts = new ArrayList<>();
+        for (int i = 0; i < blocks.size(); i++) {
+            if (blocks.get(i) instanceof Dropout) {
+                dropouts.add(layers.get(i));
+            }
+        }
+        return dropouts;
+    }
+
+    /**
+     * One Monte-Carlo dropout draw of the tail (Gal and Ghahramani, ICML 2016): the logits for the
+     * output of {@code from} with the {@link #dropouts()} after it in training mode (a fresh mask
+     * from PyTorch's random generator, kept units scaled by 1/(1 − p)) and every other layer in
+     * evaluation mode, so that BatchNorm keeps its running statistics and does not update them.
+     * Without gradient bookkeeping of its own; attached to {@code features}' manager.
+     *
+     * @param features [N, ...] outputs of {@code from}, e.g. from {@link #features}
+     */
+    public NDArray dropoutLogits(Layer from, NDArray features) {
+        requireFeatures(from, features);
+        return scoped(features, () -> run(from.index() + 1, blocks.size(), features,
+                block -> block instanceof Dropout));
+    }
+
+    /** Runs blocks [from, to), each in training mode when {@code training} says so. */
+    private NDArray run(int from, int to, NDArray input, Predicate<Block> training) {
         NDList current = new NDList(input);
         for (int i = from; i < to; i++) {
-            current = blocks.get(i).forward(model.parameterStore(), current, training);
+            Block block = blocks.get(i);
+            current = block.forward(model.parameterStore(), current, training.test(block));
         }
         return current.singletonOrThrow();
     }

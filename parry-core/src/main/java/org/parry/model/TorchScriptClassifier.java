@@ -171,6 +171,47 @@ public final class TorchScriptClassifier extends DifferentiableClassifier {
         return outputs.get(0);
     }
 
+    /**
+     * The names of the module's methods: {@code forward} and those exported with {@code
+     * @torch.jit.export}.
+     */
+    public java.util.List<String> methods() {
+        return java.util.List.of(JniUtils.getMethodNames(requireOpen()));
+    }
+
+    /**
+     * Runs the module's method {@code method} (e.g. a {@code features} method exported with
+     * {@code @torch.jit.export} that returns intermediate activations) on a batch, with the rules
+     * of the forward pass (the module in eval mode, no inference mode, inputs cast to the weights'
+     * type). The input is not detached: inside a caller's gradient collector the outputs are
+     * differentiable with respect to it; outside one no graph is built.
+     *
+     * @param x [N, C, H, W] inputs in the model's bounds
+     * @return the method's tensors (a tuple or list flattened), attached to {@code x}'s manager
+     * @throws IllegalArgumentException naming the module's methods when it has no {@code method}
+     */
+    public NDList runMethod(String method, NDArray x) {
+        PtSymbolBlock open = requireOpen();
+        if (!methods().contains(method)) {
+            throw new IllegalArgumentException("TorchScript model '" + name() + "' has no method '"
+                    + method + "' (its methods: " + String.join(", ", methods()) + "); export one"
+                    + " with @torch.jit.export in Python");
+        }
+        InputCheck.requireBatch(this, x);
+        NDArray input = x.getDataType() == dataType ? x : castKeepingGradient(x, dataType);
+        // DJL runs the method named by an input array called "module_method:NAME" (IValueUtils).
+        NDArray selector = x.getManager().create(0f);
+        selector.setName("module_method:" + method);
+        try {
+            // training=true for the reasons of the class comment, item 4.
+            return open.forward(parameterStore, new NDList(input, selector), true);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("TorchScript model '" + name() + "' (" + path
+                    + ") failed in method '" + method + "' on a batch of shape " + x.getShape()
+                    + ": " + ExportedModels.engineMessage(e), e);
+        }
+    }
+
     /** Releases the model's native memory; later calls fail. Idempotent. */
     @Override
     public void close() {
