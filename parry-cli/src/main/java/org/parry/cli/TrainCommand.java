@@ -90,6 +90,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--cosine-scale", description = "The cosine head's scale s (default: 8).")
     Float cosineScale;
 
+    @Option(names = "--dropout", defaultValue = "0", description = "Rate of a dropout layer"
+            + " before the last layer, 0 for none; a KD+BU detector's Bayesian uncertainty needs"
+            + " one (default: ${DEFAULT-VALUE}).")
+    float dropout;
+
     @Option(names = "--sparta-from", paramLabel = "MODEL",
             description = "Reuse the Sparta modules of this trained model (same stage widths),"
                     + " frozen: Sparta's transfer across networks and data sets.")
@@ -242,7 +247,7 @@ final class TrainCommand implements Callable<Integer> {
                     + " --head cosine, or remove --cosine-scale");
         }
         options = options.withHead(classifier, cosineScale != null ? cosineScale
-                : ArchitectureOptions.DEFAULT_COSINE_SCALE);
+                : ArchitectureOptions.DEFAULT_COSINE_SCALE).withDropout(dropout);
         ImageDataset train = data.load(Split.TRAIN);
         ImageDataset test = DataSets.load(data.dataset, data.dataDir, Split.TEST);
         Map<String, String> named = PrefixedSettings.parse("defense", defense, defenseSettings);

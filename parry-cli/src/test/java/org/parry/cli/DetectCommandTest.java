@@ -150,12 +150,42 @@ class DetectCommandTest {
     }
 
     @Test
+    void aSupervisedDetectorLearnsFromATrainingAttackOnAModelWithDropout(@TempDir Path dir)
+            throws IOException {
+        Path cnn = dir.resolve("cnn");
+        Run train = CliTest.parry("train", "--dataset", "synthetic", "--arch", "small-cnn",
+                "--width", "8", "--epochs", "1", "--dropout", "0.3", "--out", cnn.toString());
+        assertThat(train.exitCode()).as(train.err()).isZero();
+        JsonNode card = SavedModel.json().readTree(cnn.resolve("model.json").toFile());
+        assertThat(card.get("dropout").floatValue()).isEqualTo(0.3f);
+        Path kdbu = dir.resolve("kd-bu");
+        Run fit = CliTest.parry("detect", "fit", "--model", cnn.toString(), "--dataset",
+                "synthetic", "--detector", "kd-bu", "--train-attack", "fgsm", "--eps", "0.2",
+                "--fit-images", "400", "--attacked-images", "200", "--validation-images", "200",
+                "--out", kdbu.toString(), "kd-bu.passes=10");
+        assertThat(fit.exitCode()).as(fit.err()).isZero();
+        assertThat(fit.out()).contains("(adversarial: fgsm)");
+        JsonNode fitted = SavedModel.json().readTree(kdbu.resolve("detector.json").toFile());
+        assertThat(fitted.get("trainAttacks").get(0).asText()).isEqualTo("fgsm");
+        Run evaluate = CliTest.parry("detect", "evaluate", "--model", cnn.toString(),
+                "--dataset", "synthetic", "--n", "100", "--detector", kdbu.toString(),
+                "--attack", "fgsm", "--adaptive", "none", "--eps", "0.2");
+        assertThat(evaluate.exitCode()).as(evaluate.err()).isZero();
+        System.err.print(evaluate.out());
+        // a supervised detector without a training attack is refused before any work
+        assertClearError(CliTest.parry("detect", "fit", "--model", cnn.toString(), "--dataset",
+                "synthetic", "--detector", "lid", "--fit-images", "100", "--validation-images",
+                "100", "--out", dir.resolve("lid").toString()), "lid is a supervised detector",
+                "--train-attack");
+    }
+
+    @Test
     void mistakesAreOneLineErrors(@TempDir Path dir) throws IOException {
         String m = model.toString();
         assertClearError(CliTest.parry("detect"), "detect needs a subcommand");
         assertClearError(CliTest.parry("detect", "fit", "--model", m, "--dataset", "synthetic",
                 "--detector", "nope", "--out", dir.resolve("a").toString()),
-                "unknown detector 'nope'; known: max-softmax");
+                "unknown detector 'nope'; known: max-softmax, kd-bu");
         assertClearError(CliTest.parry("detect", "fit", "--model", m, "--dataset", "synthetic",
                 "--detector", "max-softmax", "--fit-images", "10", "--validation-images", "10",
                 "--out", dir.resolve("b").toString(), "max-softmax.k=3"),

@@ -40,6 +40,7 @@ import org.parry.model.zoo.Nonlinearity;
  *     absent)
  * @param head the last layer, {@code linear} or {@code cosine} ({@code linear} when absent)
  * @param cosineScale a cosine head's scale s (the default 8 when absent)
+ * @param dropout the rate of the dropout layer before the last layer (0, none, when absent)
  */
 public record ModelCard(
         int format,
@@ -61,7 +62,8 @@ public record ModelCard(
         float cifsBeta,
         String denoise,
         String head,
-        float cosineScale) {
+        float cosineScale,
+        float dropout) {
 
     /** The {@link #denoise()} of a network without a feature-denoising block. */
     public static final String NO_DENOISING = "none";
@@ -93,6 +95,18 @@ public record ModelCard(
         metrics = metrics == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(metrics));
     }
 
+    /** A card without a dropout layer. */
+    public ModelCard(int format, String architecture, int width, String activation,
+            int firstStride, int[] inputShape, List<String> classNames,
+            Normalization normalization, String dataset, String datasetSha256,
+            Map<String, Object> training, Map<String, Double> metrics, long seed,
+            String parryVersion, String createdAt, String cifs, float cifsBeta, String denoise,
+            String head, float cosineScale) {
+        this(format, architecture, width, activation, firstStride, inputShape, classNames,
+                normalization, dataset, datasetSha256, training, metrics, seed, parryVersion,
+                createdAt, cifs, cifsBeta, denoise, head, cosineScale, 0f);
+    }
+
     /** A card for an architecture without robust blocks, with a linear head. */
     public ModelCard(int format, String architecture, int width, String activation,
             int firstStride, int[] inputShape, List<String> classNames,
@@ -111,7 +125,7 @@ public record ModelCard(
                 datasetSha256, training, metrics, seed, parryVersion, createdAt,
                 options.cifs().id(), options.cifsBeta(),
                 options.denoise() == null ? NO_DENOISING : options.denoise().id(),
-                options.head().id(), options.cosineScale());
+                options.head().id(), options.cosineScale(), options.dropout());
     }
 
     /**
@@ -121,7 +135,7 @@ public record ModelCard(
         return new ArchitectureOptions(width, Nonlinearity.parse(activation), firstStride)
                 .withCifs(CifsProbe.parse(cifs), cifsBeta)
                 .withDenoise(denoise.equals(NO_DENOISING) ? null : Denoiser.parse(denoise))
-                .withHead(ClassifierHead.parse(head), cosineScale);
+                .withHead(ClassifierHead.parse(head), cosineScale).withDropout(dropout);
     }
 
     /** The input shape as a DJL shape. */
@@ -140,7 +154,7 @@ public record ModelCard(
         merged.putAll(more);
         return new ModelCard(format, architecture, width, activation, firstStride, inputShape,
                 classNames, normalization, dataset, datasetSha256, training, merged, seed,
-                parryVersion, createdAt, cifs, cifsBeta, denoise, head, cosineScale);
+                parryVersion, createdAt, cifs, cifsBeta, denoise, head, cosineScale, dropout);
     }
 
     /** A copy with one more entry in the training section (e.g. the per-epoch history). */
@@ -149,6 +163,6 @@ public record ModelCard(
         more.put(key, value);
         return new ModelCard(format, architecture, width, activation, firstStride, inputShape,
                 classNames, normalization, dataset, datasetSha256, more, metrics, seed,
-                parryVersion, createdAt, cifs, cifsBeta, denoise, head, cosineScale);
+                parryVersion, createdAt, cifs, cifsBeta, denoise, head, cosineScale, dropout);
     }
 }

@@ -56,6 +56,8 @@ public final class DetectorTable {
     /** Of the fitting images, how many the training attack (FGSM) crafts examples of. */
     static final int ATTACKED_IMAGES = 2000;
     static final double FPR = 0.05;
+    /** The classifier's dropout before its last layer, the survey's MNIST CNN's (for BU). */
+    static final float DROPOUT = 0.3f;
     static final int BATCH = 100;
 
     private final Arguments arguments;
@@ -101,7 +103,8 @@ public final class DetectorTable {
     private DetectorResults.DataSetResult measure(String dataset) throws IOException {
         Path data = dataset.equals("mnist") ? arguments.mnist() : null;
         Path work = arguments.work().resolve(dataset);
-        TrainingRecipe recipe = new TrainingRecipe("small-cnn", ArchitectureOptions.DEFAULT,
+        TrainingRecipe recipe = new TrainingRecipe("small-cnn",
+                ArchitectureOptions.DEFAULT.withDropout(DROPOUT),
                 "standard", null, Map.of(), dataset, 20000, 2, 0, false);
         Path modelDir = work.resolve("model");
         if (!Files.isRegularFile(modelDir.resolve(SavedModel.CARD_FILE))) {

@@ -23,9 +23,13 @@ import java.util.TreeSet;
  * @param head the last layer: {@link ClassifierHead#LINEAR} or the {@link CosineLinear} head
  * @param cosineScale s, the factor of a cosine head's cosines, > 0 (kept, unused, for a linear
  *     head)
+ * @param dropout the rate p of a dropout layer (Srivastava et al., JMLR 2014) before the last
+ *     layer, in [0, 1); 0 for none. Active in training only, and in the Monte-Carlo dropout passes
+ *     of a Bayesian-uncertainty detector (Feinman et al. 2017), which need one
  */
 public record ArchitectureOptions(int width, Nonlinearity activation, int firstStride,
-        CifsProbe cifs, float cifsBeta, Denoiser denoise, ClassifierHead head, float cosineScale) {
+        CifsProbe cifs, float cifsBeta, Denoiser denoise, ClassifierHead head, float cosineScale,
+        float dropout) {
 
     /** CIFS's default β: the classifier and the probes weigh 1 : 1 in the joint loss. */
     public static final float DEFAULT_CIFS_BETA = 2f;
@@ -52,6 +56,16 @@ public record ArchitectureOptions(int width, Nonlinearity activation, int firstS
         if (!(cosineScale > 0f) || !Float.isFinite(cosineScale)) {
             throw new IllegalArgumentException("the cosine scale must be > 0, got " + cosineScale);
         }
+        if (!(dropout >= 0f && dropout < 1f)) {
+            throw new IllegalArgumentException("the dropout rate must be in [0, 1), got " + dropout);
+        }
+    }
+
+    /** Without a dropout layer. */
+    public ArchitectureOptions(int width, Nonlinearity activation, int firstStride,
+            CifsProbe cifs, float cifsBeta, Denoiser denoise, ClassifierHead head,
+            float cosineScale) {
+        this(width, activation, firstStride, cifs, cifsBeta, denoise, head, cosineScale, 0f);
     }
 
     /** No robust block, a linear head. */
@@ -68,19 +82,25 @@ public record ArchitectureOptions(int width, Nonlinearity activation, int firstS
     /** These options with a CIFS block of this probe and weight. */
     public ArchitectureOptions withCifs(CifsProbe probe, float beta) {
         return new ArchitectureOptions(width, activation, firstStride, probe, beta, denoise, head,
-                cosineScale);
+                cosineScale, dropout);
     }
 
     /** These options with a feature-denoising block of this operation (null: none). */
     public ArchitectureOptions withDenoise(Denoiser operation) {
         return new ArchitectureOptions(width, activation, firstStride, cifs, cifsBeta, operation,
-                head, cosineScale);
+                head, cosineScale, dropout);
     }
 
     /** These options with this last layer; {@code scale} is a cosine head's s. */
     public ArchitectureOptions withHead(ClassifierHead classifier, float scale) {
         return new ArchitectureOptions(width, activation, firstStride, cifs, cifsBeta, denoise,
-                classifier, scale);
+                classifier, scale, dropout);
+    }
+
+    /** These options with a dropout layer of rate {@code rate} before the last layer (0: none). */
+    public ArchitectureOptions withDropout(float rate) {
+        return new ArchitectureOptions(width, activation, firstStride, cifs, cifsBeta, denoise,
+                head, cosineScale, rate);
     }
 
     /** The robust blocks these options ask for, by the names {@link Architecture#hosts} uses. */
@@ -102,7 +122,7 @@ public record ArchitectureOptions(int width, Nonlinearity activation, int firstS
     ArchitectureOptions resolved(Architecture architecture) {
         return width == 0
                 ? new ArchitectureOptions(architecture.defaultWidth(), activation, firstStride, cifs,
-                        cifsBeta, denoise, head, cosineScale)
+                        cifsBeta, denoise, head, cosineScale, dropout)
                 : this;
     }
 }

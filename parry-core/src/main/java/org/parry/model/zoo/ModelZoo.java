@@ -4,6 +4,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +72,26 @@ public final class ModelZoo {
         if (options.head() == ClassifierHead.COSINE) {
             network = withCosineHead(name, network, numClasses, options.cosineScale());
         }
+        if (options.dropout() > 0f) {
+            network = withDropout(name, network, options.dropout());
+        }
         return new SequentialBlock().add(normalization.asBlock()).add(network);
+    }
+
+    /**
+     * The network with a dropout layer of rate {@code rate} before its last layer.
+     *
+     * @throws IllegalArgumentException for a network that is not a sequence of layers
+     */
+    static Block withDropout(String name, Block network, float rate) {
+        List<Block> layers = network instanceof SequentialBlock
+                ? network.getChildren().values() : List.of();
+        if (layers.size() < 2) {
+            throw new IllegalArgumentException("architecture '" + name + "' is not a sequence of"
+                    + " layers, so Parry cannot put a dropout layer before its last one");
+        }
+        return new SequentialBlock().addAll(layers.subList(0, layers.size() - 1))
+                .add(Dropout.builder().optRate(rate).build()).add(layers.get(layers.size() - 1));
     }
 
     /**
