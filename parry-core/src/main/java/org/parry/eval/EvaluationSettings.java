@@ -16,7 +16,8 @@ import org.parry.norm.Norm;
  * @param seed seeds every attack (each unit of work derives its own seed from it)
  * @param batchSize images per attack call
  */
-public record EvaluationSettings(Suite suite, Norm norm, float[] epsilons, long seed, int batchSize) {
+public record EvaluationSettings(Suite suite, Norm norm, float[] epsilons, long seed, int batchSize)
+        implements java.io.Serializable {
 
     public EvaluationSettings {
         Objects.requireNonNull(suite, "suite");

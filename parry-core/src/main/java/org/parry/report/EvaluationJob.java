@@ -8,6 +8,7 @@ import java.util.Objects;
 import org.parry.data.ImageDataset;
 import org.parry.eval.EvaluationListener;
 import org.parry.eval.EvaluationReport;
+import org.parry.eval.EvaluationRunner;
 import org.parry.eval.EvaluationSettings;
 import org.parry.eval.Evaluator;
 import org.parry.eval.Provenance;
@@ -67,8 +68,19 @@ public record EvaluationJob(Classifier model, Path modelFile, ImageDataset data,
      * @param listener hears the attacks' progress and the start of the checks
      */
     public EvaluationReport run(boolean resume, EvaluationListener listener) throws IOException {
+        return run(resume, listener, EvaluationRunner.LOCAL);
+    }
+
+    /**
+     * Runs the protocol with its units where {@code runner} runs them (e.g. a cluster's {@link
+     * org.parry.eval.Cluster#runner}), then the checks here; writes the report, returns it. The
+     * numbers are those of {@link #run(boolean, EvaluationListener)}.
+     */
+    public EvaluationReport run(boolean resume, EvaluationListener listener,
+            EvaluationRunner runner) throws IOException {
         String started = Instant.now().toString();
-        Evaluator.Run run = new Evaluator(settings, listener).run(model, data, directory, resume);
+        Evaluator.Run run = new Evaluator(settings, listener, runner).run(model, data, directory,
+                resume);
         if (sanity != SanityLevel.OFF) {
             listener.onSanityChecks(sanity);
         }
