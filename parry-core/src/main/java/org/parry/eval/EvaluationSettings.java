@@ -40,7 +40,7 @@ public record EvaluationSettings(Suite suite, Norm norm, float[] epsilons, long 
      * A stable description of everything that changes the numbers, for the journal: at each ε,
      * every attack's name and settings (sorted by key, so that any map gives one spelling).
      */
-    String fingerprint() {
+    public String fingerprint() {
         StringBuilder text = new StringBuilder(suite.name()).append('|').append(norm.id());
         for (float epsilon : epsilons) {
             for (SuiteAttack attack : suite.attacks()) {
