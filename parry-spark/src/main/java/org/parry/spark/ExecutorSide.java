@@ -38,6 +38,8 @@ final class ExecutorSide {
             return results;
         }
         synchronized (PROCESS) {
+            // restored afterwards: in local mode this JVM is also the driver
+            int before = JniUtils.getNumThreads();
             JniUtils.setNumThreads(threads);
             try (ModelSource.Opened model = source.open(data.imageShape())) {
                 while (units.hasNext()) {
@@ -47,6 +49,8 @@ final class ExecutorSide {
             } catch (IOException e) {
                 throw new UncheckedIOException("executor could not open the model " + source.path()
                         + " (every executor must read it: put it on a shared file system)", e);
+            } finally {
+                JniUtils.setNumThreads(before);
             }
         }
         return results;

@@ -4,6 +4,8 @@ import java.util.Objects;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.parry.data.ImageDataset;
 import org.parry.eval.Cluster;
 import org.parry.eval.EvaluationRunner;
 import org.parry.model.ModelSource;
@@ -19,6 +21,8 @@ public final class SparkCluster implements Cluster {
 
     private final JavaSparkContext context;
     private final int partitions;
+    private ImageDataset shipped;
+    private Broadcast<ImageDataset> broadcast;
 
     /**
      * @param master a Spark master URL, e.g. {@code local[2]}, {@code spark://host:7077}
@@ -45,7 +49,19 @@ public final class SparkCluster implements Cluster {
 
     @Override
     public EvaluationRunner runner(ModelSource model) {
-        return new SparkRunner(context, model, partitions);
+        return new SparkRunner(context, model, partitions, this::broadcast);
+    }
+
+    /** The data set as a broadcast, sent once per data set rather than with every task. */
+    private synchronized Broadcast<ImageDataset> broadcast(ImageDataset data) {
+        if (data != shipped) {
+            if (broadcast != null) {
+                broadcast.unpersist();
+            }
+            broadcast = context.broadcast(data);
+            shipped = data;
+        }
+        return broadcast;
     }
 
     @Override

@@ -40,13 +40,18 @@ final class SparkRunner implements EvaluationRunner {
     private final JavaSparkContext context;
     private final ModelSource source;
     private final int partitions;
-    private ImageDataset shipped;
-    private Broadcast<ImageDataset> broadcast;
+    private final java.util.function.Function<ImageDataset, Broadcast<ImageDataset>> broadcasts;
 
-    SparkRunner(JavaSparkContext context, ModelSource source, int partitions) {
+    /**
+     * @param broadcasts the data set as a broadcast (the cluster's, shared by its runners, so
+     *     that the models of a leaderboard send the data once)
+     */
+    SparkRunner(JavaSparkContext context, ModelSource source, int partitions,
+            java.util.function.Function<ImageDataset, Broadcast<ImageDataset>> broadcasts) {
         this.context = context;
         this.source = source;
         this.partitions = partitions;
+        this.broadcasts = broadcasts;
     }
 
     @Override
@@ -71,7 +76,7 @@ final class SparkRunner implements EvaluationRunner {
         ClassTag<ArrayList<UnitResult>> tag = (ClassTag<ArrayList<UnitResult>>) (ClassTag<?>)
                 ClassTag$.MODULE$.apply(ArrayList.class);
         try {
-            context.sc().runJob(rdd.rdd(), work(source, broadcast(data), settings), handler, tag);
+            context.sc().runJob(rdd.rdd(), work(source, broadcasts.apply(data), settings), handler, tag);
         } catch (Exception e) { // Scala throws SparkException, a checked exception, undeclared
             if (e instanceof SparkDriverExecutionException && e.getCause() instanceof UncheckedIOException io) {
                 throw io.getCause();
@@ -92,18 +97,6 @@ final class SparkRunner implements EvaluationRunner {
                 ArrayList<UnitResult>> & Serializable) (task, units) -> new ArrayList<>(
                 ExecutorSide.run(source, data.value(), settings,
                         scala.jdk.javaapi.CollectionConverters.asJava(units), task.cpus()));
-    }
-
-    /** The data set as a broadcast, sent once per data set rather than with every task. */
-    private Broadcast<ImageDataset> broadcast(ImageDataset data) {
-        if (data != shipped) {
-            if (broadcast != null) {
-                broadcast.unpersist();
-            }
-            broadcast = context.broadcast(data);
-            shipped = data;
-        }
-        return broadcast;
     }
 
     /** Fails before the job when an attack of one's own cannot travel to the executors. */
