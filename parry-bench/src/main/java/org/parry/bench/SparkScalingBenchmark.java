@@ -26,7 +26,8 @@ import org.parry.norm.Norm;
  * #QUICK_POINTS}) against {@link TrainedModels#smallCnn the cached small-cnn}, side by side in one
  * run: in this process with two libtorch threads, on Spark {@code local[1]} and on Spark {@code
  * local[2]} (one libtorch thread per task); wall times, speed-ups against the local run, and
- * whether the robust accuracies agree (they must: units are seeded by position). Then memory: the
+ * whether the robust accuracies agree (they must: units are seeded by position), after an untimed
+ * local warm-up on two points. Then memory: the
  * quick suite over {@value #MEMORY_POINTS} points ({@code --quick}: {@value #QUICK_MEMORY_POINTS})
  * on Spark {@code local[2]}, twice, the process's RSS sampled after every {@value #EVERY} units
  * (in local mode the executors are this JVM); flat when the second pass grows it by less than
@@ -80,6 +81,9 @@ public final class SparkScalingBenchmark implements Benchmark {
             ModelSource source = ModelSource.of(TrainedModels.directory("small-cnn"));
             int threads = JniUtils.getNumThreads();
             JniUtils.setNumThreads(2);
+            // untimed warm-up: engine self-test, kernels and caches are not the local run's cost
+            timed("warm-up", model, data.first(Math.min(2, points)), settings,
+                    work.resolve("warm-up"), EvaluationRunner.LOCAL, EvaluationListener.NONE);
             Run local = timed("local, 2 threads", model, data, settings, work.resolve("local"),
                     EvaluationRunner.LOCAL, EvaluationListener.NONE);
             JniUtils.setNumThreads(threads);
