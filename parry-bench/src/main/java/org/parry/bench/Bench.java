@@ -23,7 +23,7 @@ import java.util.Set;
  * <pre>
  * bench [--quick] [--json FILE] [--threads N] [--points N] [--malloc-tuning] [NAME...]
  *       NAME: sgemm, gradient, memory, training, attack, autoattack, autoattack-robust,
- *             quick-memory, defense-training, query, architectures, all
+ *             quick-memory, defense-training, query, architectures, spark-scaling, all
  * </pre>
  *
  * Runs the chosen benchmarks (by default, and for {@code all}, every one that does not run only
@@ -47,7 +47,8 @@ public final class Bench {
             new SgemmBenchmark(), new GradientBenchmark(), new MemoryBenchmark(),
             new TrainingBenchmark(), new AttackBenchmark(), new AutoAttackBenchmark(),
             new AutoAttackRobustBenchmark(), new QuickMemoryBenchmark(),
-            new DefenseTrainingBenchmark(), new QueryBenchmark(), new ArchitectureBenchmark());
+            new DefenseTrainingBenchmark(), new QueryBenchmark(), new ArchitectureBenchmark(),
+            new SparkScalingBenchmark());
 
     private Bench() {}
 

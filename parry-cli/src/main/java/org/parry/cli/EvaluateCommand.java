@@ -9,6 +9,7 @@ import org.parry.data.Split;
 import org.parry.detect.CalibratedDetector;
 import org.parry.detect.DetectionEvaluation;
 import org.parry.eval.EvaluationReport;
+import org.parry.eval.EvaluationRunner;
 import org.parry.eval.EvaluationSettings;
 import org.parry.eval.SanityLevel;
 import org.parry.eval.Suite;
@@ -107,7 +108,7 @@ final class EvaluateCommand implements Callable<Integer> {
                                     line -> System.err.println("  detection: " + line));
                     report = new EvaluationJob(classifier, model, images, settings,
                             reportDirectory, level).run(resume, new EvaluationProgress(),
-                            detection);
+                            EvaluationRunner.LOCAL, detection);
                 } finally {
                     fitted.forEach(CalibratedDetector::close);
                 }

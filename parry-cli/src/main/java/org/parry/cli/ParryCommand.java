@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "parry", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Adversarial robustness for image classifiers, on the JVM.",
-        subcommands = {DemoCommand.class, EvaluateCommand.class, AttackCommand.class, TrainCommand.class, EvalCommand.class,
+        subcommands = {DemoCommand.class, EvaluateCommand.class, LeaderboardCommand.class, AttackCommand.class, TrainCommand.class, EvalCommand.class,
                 DetectCommand.class,
                 SubstituteCommand.class, TransferCommand.class, AnalyzeCommand.class,
                 InfoCommand.class, DoctorCommand.class,

@@ -19,7 +19,9 @@ import java.util.Random;
  * <p>Derived sets ({@link #first}, {@link #select}, {@link #shuffled}) are new instances; this one
  * never changes. A data set always holds at least one image.
  */
-public final class ImageDataset {
+public final class ImageDataset implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     private final String name;
     private final int channels;

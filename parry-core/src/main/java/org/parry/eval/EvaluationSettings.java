@@ -16,7 +16,8 @@ import org.parry.norm.Norm;
  * @param seed seeds every attack (each unit of work derives its own seed from it)
  * @param batchSize images per attack call
  */
-public record EvaluationSettings(Suite suite, Norm norm, float[] epsilons, long seed, int batchSize) {
+public record EvaluationSettings(Suite suite, Norm norm, float[] epsilons, long seed, int batchSize)
+        implements java.io.Serializable {
 
     public EvaluationSettings {
         Objects.requireNonNull(suite, "suite");
@@ -39,7 +40,7 @@ public record EvaluationSettings(Suite suite, Norm norm, float[] epsilons, long 
      * A stable description of everything that changes the numbers, for the journal: at each ε,
      * every attack's name and settings (sorted by key, so that any map gives one spelling).
      */
-    String fingerprint() {
+    public String fingerprint() {
         StringBuilder text = new StringBuilder(suite.name()).append('|').append(norm.id());
         for (float epsilon : epsilons) {
             for (SuiteAttack attack : suite.attacks()) {

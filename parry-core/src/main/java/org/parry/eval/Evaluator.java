@@ -12,7 +12,6 @@ import java.util.Objects;
 import org.parry.attack.Attack;
 import org.parry.attack.AttackResult;
 import org.parry.attack.Hypocritical;
-import org.parry.criterion.Misclassification;
 import org.parry.data.Batch;
 import org.parry.data.ImageDataset;
 import org.parry.model.Classifier;
@@ -25,16 +24,28 @@ import org.parry.model.Pipeline;
  * adversarial example; then the hypocritical perturbation on the clean mistakes (Tao et al. 2022).
  * The attacks are {@link SuiteAttack}s: registry names, or attacks of one's own. Every unit of work
  * (ε, attack, batch) is journaled, so {@code resume} after a crash or kill finishes the run with
- * the same numbers. Not thread-safe (attacks use PyTorch's one gradient collector).
+ * the same numbers. Where the units run is the {@link EvaluationRunner}'s business (this process,
+ * or a cluster's executors); the worst-case bookkeeping takes their results in unit order whatever
+ * order they finish in, so every runner gives the same report. Not thread-safe (attacks use
+ * PyTorch's one gradient collector).
  */
 public final class Evaluator {
 
     private final EvaluationSettings settings;
     private final EvaluationListener listener;
+    private final EvaluationRunner runner;
 
+    /** An evaluator that runs its units in this process. */
     public Evaluator(EvaluationSettings settings, EvaluationListener listener) {
+        this(settings, listener, EvaluationRunner.LOCAL);
+    }
+
+    /** An evaluator whose units run where {@code runner} runs them. */
+    public Evaluator(EvaluationSettings settings, EvaluationListener listener,
+            EvaluationRunner runner) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.listener = Objects.requireNonNull(listener, "listener");
+        this.runner = Objects.requireNonNull(runner, "runner");
     }
 
     /** What the protocol measured, before sanity checks and rendering. */
@@ -122,29 +133,85 @@ public final class Evaluator {
         Attack settingsView = spec.create(settings.norm(), epsilon, settings.seed());
         long[] targets = worstCase.stillRobust();
         listener.onAttackStart(spec.name(), epsilon, targets.length);
-        int broken = 0;
-        long gradients = 0;
-        long queries = 0;
-        double seconds = 0;
-        List<Double> l2 = new ArrayList<>();
-        List<Double> linf = new ArrayList<>();
         int batchSize = settings.batchSize();
+        InOrder tally = new InOrder(worstCase, spec.name(), a,
+                (targets.length + batchSize - 1) / batchSize, targets.length);
+        List<EvaluationUnit> pending = new ArrayList<>();
         for (int b = 0; b * batchSize < targets.length; b++) {
             long[] indices = Arrays.copyOfRange(targets, b * batchSize,
                     Math.min(targets.length, (b + 1) * batchSize));
             Journal.Entry entry = journal.find(e, a, b);
-            AttackResult result;
             if (entry != null) {
-                result = entry.toResult(data.imageShape());
+                tally.arrived(b, indices, entry.toResult(data.imageShape()));
             } else {
-                long seed = unitSeed(e, a, b);
-                result = attackBatch(model, data, spec.create(settings.norm(), epsilon, seed),
-                        indices, seed);
-                journal.append(Journal.Entry.of(e, a, b, indices, result));
+                pending.add(new EvaluationUnit(e, a, b, indices));
             }
-            broken += worstCase.record(a, indices, result);
+        }
+        runner.run(model, data, settings, pending, (unit, result) -> {
+            journal.append(Journal.Entry.of(unit.epsilon(), unit.attack(), unit.batch(),
+                    unit.indices(), result));
+            tally.arrived(unit.batch(), unit.indices(), result);
+        });
+        if (!tally.complete()) {
+            throw new IllegalStateException("the evaluation runner returned before every unit of "
+                    + spec.name() + " at ε=" + epsilon + " finished; a runner must hand back each"
+                    + " unit it is given");
+        }
+        int n = worstCase.size();
+        double robust = (double) worstCase.robustCount() / n;
+        AttackOutcome outcome = new AttackOutcome(spec.name(), settingsView.settings(), epsilon,
+                targets.length, tally.broken, robust, standardError(robust, n),
+                PerturbationStats.of(tally.l2.stream().mapToDouble(Double::doubleValue).toArray()),
+                PerturbationStats.of(tally.linf.stream().mapToDouble(Double::doubleValue).toArray()),
+                tally.gradients, tally.queries, tally.seconds);
+        listener.onAttackEnd(outcome);
+        return outcome;
+    }
+
+    /**
+     * Records one attack's units into the worst case in batch order, whatever order they arrive
+     * in, so that the report never depends on the runner; a unit waits only until the ones
+     * before it are in.
+     */
+    private final class InOrder {
+        private final WorstCase worstCase;
+        private final String name;
+        private final int attack;
+        private final int total;
+        private final long[][] waitingIndices;
+        private final AttackResult[] waiting;
+        private int next;
+        int broken;
+        long gradients;
+        long queries;
+        double seconds;
+        final List<Double> l2 = new ArrayList<>();
+        final List<Double> linf = new ArrayList<>();
+
+        InOrder(WorstCase worstCase, String name, int attack, int batches, int total) {
+            this.worstCase = worstCase;
+            this.name = name;
+            this.attack = attack;
+            this.total = total;
+            waitingIndices = new long[batches][];
+            waiting = new AttackResult[batches];
+        }
+
+        void arrived(int batch, long[] indices, AttackResult result) {
+            waitingIndices[batch] = indices;
+            waiting[batch] = result;
+            for (; next < waiting.length && waiting[next] != null; next++) {
+                record(waitingIndices[next], waiting[next]);
+                waiting[next] = null;
+                waitingIndices[next] = null;
+            }
+        }
+
+        private void record(long[] indices, AttackResult result) {
+            broken += worstCase.record(attack, indices, result);
             for (int row = 0; row < indices.length; row++) {
-                if (worstCase.brokenBy(Math.toIntExact(indices[row])) == a && result.success()[row]) {
+                if (worstCase.brokenBy(Math.toIntExact(indices[row])) == attack
+                        && result.success()[row]) {
                     l2.add((double) result.l2()[row]);
                     linf.add((double) result.linf()[row]);
                 }
@@ -152,32 +219,12 @@ public final class Evaluator {
             gradients += result.gradients();
             queries += result.queries();
             seconds += result.seconds();
-            listener.onBatch(spec.name(), (int) Math.min(targets.length, (long) (b + 1) * batchSize),
+            listener.onBatch(name, (int) Math.min(total, (long) (next + 1) * settings.batchSize()),
                     broken);
         }
-        int n = worstCase.size();
-        double robust = (double) worstCase.robustCount() / n;
-        AttackOutcome outcome = new AttackOutcome(spec.name(), settingsView.settings(), epsilon,
-                targets.length, broken, robust, standardError(robust, n),
-                PerturbationStats.of(l2.stream().mapToDouble(Double::doubleValue).toArray()),
-                PerturbationStats.of(linf.stream().mapToDouble(Double::doubleValue).toArray()),
-                gradients, queries, seconds);
-        listener.onAttackEnd(outcome);
-        return outcome;
-    }
 
-    /**
-     * One unit of work: {@code attack} on the samples {@code indices}. A random defense draws from
-     * the unit's own seed, so a unit's numbers do not depend on the units run before it.
-     */
-    private static AttackResult attackBatch(Classifier model, ImageDataset data, Attack attack,
-            long[] indices, long seed) {
-        int[] rows = Arrays.stream(indices).mapToInt(Math::toIntExact).toArray();
-        ImageDataset subset = data.select(rows);
-        Classifier seeded = model instanceof Pipeline pipeline ? pipeline.withSeed(seed) : model;
-        try (NDManager manager = NDManager.newBaseManager()) {
-            Batch batch = subset.batch(manager, 0, subset.size());
-            return attack.run(seeded, batch.x(), new Misclassification(batch.y()));
+        boolean complete() {
+            return next == waiting.length;
         }
     }
 
@@ -195,9 +242,9 @@ public final class Evaluator {
             if (entry != null) {
                 result = entry.toResult(data.imageShape());
             } else {
-                long seed = unitSeed(0, unit, 0);
-                result = attackBatch(model, data, Hypocritical.of(settings.norm(), epsilon, seed),
-                        mistakes, seed);
+                long seed = EvaluationUnit.seed(settings.seed(), 0, unit, 0);
+                result = EvaluationUnit.run(model, data, Hypocritical.of(settings.norm(), epsilon,
+                        seed), mistakes, seed);
                 journal.append(Journal.Entry.of(0, unit, 0, mistakes, result));
             }
             for (int row = 0; row < mistakes.length; row++) {
@@ -205,10 +252,6 @@ public final class Evaluator {
             }
         }
         return HypocriticalRisk.of(labels, clean, hypocriticalPredictions);
-    }
-
-    private long unitSeed(int e, int a, int b) {
-        return settings.seed() * 1_000_003L + e * 10_007L + a * 101L + b;
     }
 
     private static EpsilonResult summarize(float epsilon, WorstCase worstCase,

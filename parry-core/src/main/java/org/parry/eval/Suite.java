@@ -24,7 +24,7 @@ import java.util.Map;
  * @param name the preset's name, or the list as given
  * @param attacks the attacks in order
  */
-public record Suite(String name, List<SuiteAttack> attacks) {
+public record Suite(String name, List<SuiteAttack> attacks) implements java.io.Serializable {
 
     public Suite {
         attacks = List.copyOf(attacks);

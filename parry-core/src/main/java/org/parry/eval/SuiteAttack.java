@@ -24,11 +24,15 @@ import org.parry.norm.Norm;
  * @param name the name the report shows, e.g. {@code apgd-ce}
  * @param factory makes the attack for a norm, an ε and a seed
  */
-public record SuiteAttack(String name, Factory factory) {
+public record SuiteAttack(String name, Factory factory) implements java.io.Serializable {
 
-    /** Makes an attack for one threat model and seed. */
+    /**
+     * Makes an attack for one threat model and seed. Serializable, so that a cluster's executors
+     * can make the attacks of their units ({@link EvaluationRunner}): a factory that captures only
+     * serializable values can be shipped.
+     */
     @FunctionalInterface
-    public interface Factory {
+    public interface Factory extends java.io.Serializable {
         Attack create(Norm norm, float epsilon, long seed);
     }
 

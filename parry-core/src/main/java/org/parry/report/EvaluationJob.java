@@ -13,6 +13,7 @@ import org.parry.detect.DetectionEvaluation;
 import org.parry.detect.DetectionSummary;
 import org.parry.eval.EvaluationListener;
 import org.parry.eval.EvaluationReport;
+import org.parry.eval.EvaluationRunner;
 import org.parry.eval.EvaluationSettings;
 import org.parry.eval.Evaluator;
 import org.parry.eval.Provenance;
@@ -73,7 +74,7 @@ public record EvaluationJob(Classifier model, Path modelFile, ImageDataset data,
      * @param listener hears the attacks' progress and the start of the checks
      */
     public EvaluationReport run(boolean resume, EvaluationListener listener) throws IOException {
-        return run(resume, listener, null);
+        return run(resume, listener, EvaluationRunner.LOCAL, null);
     }
 
     /**
@@ -98,15 +99,26 @@ public record EvaluationJob(Classifier model, Path modelFile, ImageDataset data,
     }
 
     /**
-     * Runs the protocol and the checks, then the detectors if any, writes the report (with its
-     * detection section), returns it.
+     * Runs the protocol with its units where {@code runner} runs them (e.g. a cluster's {@link
+     * org.parry.eval.Cluster#runner}), then the checks here; writes the report, returns it. The
+     * numbers are those of {@link #run(boolean, EvaluationListener)}.
+     */
+    public EvaluationReport run(boolean resume, EvaluationListener listener,
+            EvaluationRunner runner) throws IOException {
+        return run(resume, listener, runner, null);
+    }
+
+    /**
+     * The protocol with its units where {@code runner} runs them, the checks, then the detectors
+     * if any; writes the report (with its detection section), returns it.
      *
      * @param detection the detectors to evaluate, or null for none
      */
-    public EvaluationReport run(boolean resume, EvaluationListener listener, Detection detection)
-            throws IOException {
+    public EvaluationReport run(boolean resume, EvaluationListener listener,
+            EvaluationRunner runner, Detection detection) throws IOException {
         String started = Instant.now().toString();
-        Evaluator.Run run = new Evaluator(settings, listener).run(model, data, directory, resume);
+        Evaluator.Run run = new Evaluator(settings, listener, runner).run(model, data, directory,
+                resume);
         if (sanity != SanityLevel.OFF) {
             listener.onSanityChecks(sanity);
         }
