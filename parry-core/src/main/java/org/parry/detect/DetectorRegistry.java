@@ -40,6 +40,10 @@ public final class DetectorRegistry {
 
     static {
         // One register(...) call per detector, in the order the help lists them.
+        register(FeatureSqueezing.NAME, "Xu et al. 2018: max L1 distance between the"
+                + " predictions on x and on squeezed x (bits=1 bit depth, median=2 window: the"
+                + " paper's MNIST squeezers; 0 turns one off)", false, FeatureSqueezing::fit,
+                FeatureSqueezing::load);
     }
 
     private DetectorRegistry() {}
