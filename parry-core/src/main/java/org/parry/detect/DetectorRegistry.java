@@ -44,6 +44,10 @@ public final class DetectorRegistry {
                 + " predictions on x and on squeezed x (bits=1 bit depth, median=2 window: the"
                 + " paper's MNIST squeezers; 0 turns one off)", false, FeatureSqueezing::fit,
                 FeatureSqueezing::load);
+        register(MagNetDetection.NAME, "Meng and Chen 2017: largest ratio of MagNet's"
+                + " reconstruction errors (and temperatures=T,... divergences) to their"
+                + " drop-rate thresholds; trains MagNet's autoencoders (epochs=10) or reuses"
+                + " dir=PATH", false, MagNetDetection::fit, MagNetDetection::load);
     }
 
     private DetectorRegistry() {}
