@@ -48,6 +48,10 @@ public final class DetectorRegistry {
                 + " reconstruction errors (and temperatures=T,... divergences) to their"
                 + " drop-rate thresholds; trains MagNet's autoencoders (epochs=10) or reuses"
                 + " dir=PATH", false, MagNetDetection::fit, MagNetDetection::load);
+        register(NaturalSceneStatistics.NAME, "Kherchouche et al. 2020: RBF-SVM on BRISQUE"
+                + " natural-scene statistics (MSCN, GGD/AGGD fits, 2 scales), clean vs adversarial"
+                + " (c=1, gamma=scale, samples=1000 per set)", true, NaturalSceneStatistics::fit,
+                NaturalSceneStatistics::load);
     }
 
     private DetectorRegistry() {}

@@ -31,7 +31,7 @@ import java.util.Map;
  *
  * <p>Training holds the n × n kernel matrix in memory (8n² bytes: 32 MB at n = 2000); detectors
  * subsample their fitting data accordingly. {@link #decision} is written with NDArray operations
- * in float64, differentiable in x. Owns its arrays; close it.
+ * in the input's type, differentiable in x. Owns its arrays; close it.
  */
 public final class KernelSvm implements AutoCloseable {
 
@@ -101,12 +101,8 @@ public final class KernelSvm implements AutoCloseable {
     }
 
     private static KernelSvm fit(NDArray x, List<boolean[]> problems, double c, double gamma) {
-        if (!(c > 0) || Double.isInfinite(c)) {
-            throw new IllegalArgumentException("svm: C must be > 0, got " + c);
-        }
-        if (!(gamma > 0) || Double.isInfinite(gamma)) {
-            throw new IllegalArgumentException("svm: gamma must be > 0, got " + gamma);
-        }
+        requirePositive("C", c);
+        requirePositive("gamma", gamma);
         if (x.getShape().dimension() != 2) {
             throw new IllegalArgumentException("svm: expected points [n, d], got "
                     + x.getShape());
@@ -152,6 +148,13 @@ public final class KernelSvm implements AutoCloseable {
         return new KernelSvm(manager, manager.create(vectors, new Shape(size, d)),
                 manager.create(coefficients, new Shape(size, outputs)), manager.create(biases),
                 gamma);
+    }
+
+    /** Checks C or γ: finite and > 0. */
+    public static void requirePositive(String name, double value) {
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException("svm: " + name + " must be > 0, got " + value);
+        }
     }
 
     /**
@@ -286,10 +289,12 @@ public final class KernelSvm implements AutoCloseable {
     }
 
     /**
-     * The decision values of a batch, f_m(x) per output m; differentiable in {@code x}.
+     * The decision values of a batch, f_m(x) per output m, computed in {@code x}'s type (float64
+     * for the exact values, float32 inside a gradient: DJL's type casts cut the autograd graph);
+     * differentiable in {@code x}.
      *
      * @param x [N, d] points
-     * @return [N, M] float64, in {@code x}'s manager
+     * @return [N, M] of {@code x}'s type, in {@code x}'s manager
      */
     public NDArray decision(NDArray x) {
         if (x.getShape().dimension() != 2 || x.getShape().get(1) != vectors.getShape().get(1)) {
@@ -299,8 +304,9 @@ public final class KernelSvm implements AutoCloseable {
         NDManager caller = x.getManager();
         try (NDManager scope = caller.newSubManager()) {
             scope.tempAttachAll(x);
-            NDArray values = kernel(x.toType(DataType.FLOAT64, false), vectors, gamma)
-                    .matMul(coefficients).add(bias);
+            DataType type = x.getDataType();
+            NDArray values = kernel(x, vectors.toType(type, false), gamma)
+                    .matMul(coefficients.toType(type, false)).add(bias.toType(type, false));
             values.attach(caller);
             return values;
         }

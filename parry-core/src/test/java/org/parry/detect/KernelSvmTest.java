@@ -145,8 +145,8 @@ class KernelSvmTest {
                 DetectorArrays.save(directory, arrays);
                 try (KernelSvm loaded = KernelSvm.read(DetectorArrays.load(directory, manager),
                         "svm.", directory)) {
-                    assertThat(loaded.decision(test).toDoubleArray())
-                            .containsExactly(svm.decision(test).toDoubleArray());
+                    assertThat(loaded.decision(test).toFloatArray())
+                            .containsExactly(svm.decision(test).toFloatArray());
                 }
             }
         }
