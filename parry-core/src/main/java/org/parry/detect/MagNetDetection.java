@@ -15,6 +15,7 @@ import org.parry.defense.DefenseOptions;
 import org.parry.defense.purify.MagNet;
 import org.parry.defense.purify.MagNetDetector;
 import org.parry.defense.purify.MagNetSettings;
+import org.parry.defense.purify.ProbabilityDivergence;
 import org.parry.model.Bounds;
 import org.parry.model.Classifier;
 import org.parry.train.TrainingListener;
@@ -43,8 +44,9 @@ import org.parry.train.TrainingListener;
  * epochs, here 10 by default) and the fit's seed; or {@code dir=PATH} reuses a saved MagNet and its
  * thresholds. {@code temperatures=10,40} adds the divergence detectors (the paper's CIFAR-10
  * defense), their thresholds fitted on the held-out images. The detector's directory holds the
- * MagNet ({@link MagNet#save}) and, through {@link DetectorArrays}, every θ_d. All scores are
- * differentiable (autoencoders, the classifier's softmax), so {@link #scoresForGradient} is exact.
+ * MagNet ({@link MagNet#save}) and, through {@link DetectorArrays}, every θ_d. The reconstruction
+ * errors are differentiable, so without divergences {@link #scoresForGradient} is exact; the
+ * divergences enter it by BPDA (see {@link #differentiable()}).
  */
 public final class MagNetDetection implements Detector {
 
@@ -225,11 +227,41 @@ public final class MagNetDetection implements Detector {
 
     @Override
     public NDArray scores(NDArray x) {
+        return ratios(x, false);
+    }
+
+    /**
+     * False with divergence detectors: {@link ProbabilityDivergence} computes in float64, a cast
+     * that cuts the autograd graph, so {@link #scoresForGradient} splices its value with the
+     * float32 divergence as BPDA stand-in.
+     */
+    @Override
+    public boolean differentiable() {
+        return detectors.stream().noneMatch(d -> d instanceof ProbabilityDivergence);
+    }
+
+    @Override
+    public NDArray scoresForGradient(NDArray x) {
+        return ratios(x, true);
+    }
+
+    private NDArray ratios(NDArray x, boolean forGradient) {
         NDList ratios = new NDList();
         for (int d = 0; d < detectors.size(); d++) {
-            ratios.add(detectors.get(d).scores(x).div(Math.max(thresholds[d], Float.MIN_NORMAL)));
+            MagNetDetector detector = detectors.get(d);
+            NDArray score = forGradient && detector instanceof ProbabilityDivergence divergence
+                    ? spliced(divergence, x) : detector.scores(x);
+            ratios.add(score.div(Math.max(thresholds[d], Float.MIN_NORMAL)));
         }
         return NDArrays.stack(ratios, 1).max(new int[] {1});
+    }
+
+    /** The divergence's value, with the gradient of its float32 form: v + (g − stopGradient(g)). */
+    private static NDArray spliced(ProbabilityDivergence divergence, NDArray x) {
+        Classifier model = divergence.classifier();
+        NDArray standIn = ProbabilityDivergence.jensenShannonInGraph(model.logits(x),
+                model.logits(divergence.autoencoder().reconstruct(x)), divergence.temperature());
+        return divergence.scores(x.stopGradient()).add(standIn.sub(standIn.stopGradient()));
     }
 
     /** Writes the MagNet and, through {@link DetectorArrays}, every θ_d and each T (if any). */

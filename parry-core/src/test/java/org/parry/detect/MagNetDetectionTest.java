@@ -9,11 +9,13 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.parry.defense.purify.Autoencoder;
+import org.parry.engine.Backward;
 import org.parry.defense.purify.ProbabilityDivergence;
 import org.parry.defense.purify.ReconstructionError;
 
@@ -128,6 +130,18 @@ class MagNetDetectionTest {
                 assertThat(loaded.scores(x).toFloatArray())
                         .containsExactly(guarded.scores(x).toFloatArray());
             }
+            assertThat(guarded.differentiable()).isFalse();
+            assertThat(fitted.differentiable()).isTrue();
+            float[] scores = guarded.scores(x).toFloatArray();
+            NDArray leaf = x.duplicate();
+            leaf.setRequiresGradient(true);
+            try (GradientCollector collector = Backward.collector()) {
+                NDArray forGradient = guarded.scoresForGradient(leaf);
+                assertThat(forGradient.toFloatArray()).containsExactly(scores);
+                Backward.run(collector, forGradient.sum());
+            }
+            assertThat(leaf.getGradient().isNaN().any().getBoolean()).isFalse();
+            assertThat(leaf.getGradient().abs().sum().getFloat()).isGreaterThan(0f);
             try (Detector reused = DetectorRegistry.fit(MagNetDetection.NAME,
                     TinyDetectionTask.cleanFit(5), Map.of("dir", plain.toString()))) {
                 assertThat(reused.scores(x).toFloatArray())
