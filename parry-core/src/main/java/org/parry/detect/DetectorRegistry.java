@@ -52,6 +52,10 @@ public final class DetectorRegistry {
                 + " natural-scene statistics (MSCN, GGD/AGGD fits, 2 scales), clean vs adversarial"
                 + " (c=1, gamma=scale, samples=1000 per set)", true, NaturalSceneStatistics::fit,
                 NaturalSceneStatistics::load);
+        register(DeepNeuralRejection.NAME, "Sotgiu et al. 2020: minus the best class score of a"
+                + " combiner RBF-SVM over one-vs-rest RBF-SVMs on the last three stages' features"
+                + " (c=1, gamma=scale, samples=1000)", false, DeepNeuralRejection::fit,
+                DeepNeuralRejection::load);
     }
 
     private DetectorRegistry() {}
