@@ -59,6 +59,26 @@ public final class DetectorRegistry {
                 LocalIntrinsicDimensionality::load);
         register(Mahalanobis.NAME, Mahalanobis.DESCRIPTION, false, Mahalanobis.Settings::of,
                 Mahalanobis::fit, Mahalanobis::load);
+        register(FeatureSqueezing.NAME, "Xu et al. 2018: max L1 distance between the"
+                + " predictions on x and on squeezed x (bits=1 bit depth, median=2 window: the"
+                + " paper's MNIST squeezers; 0 turns one off)", false, FeatureSqueezing.Settings::of,
+                FeatureSqueezing::fit,
+                FeatureSqueezing::load);
+        register(MagNetDetection.NAME, "Meng and Chen 2017: largest ratio of MagNet's"
+                + " reconstruction errors (and temperatures=T,... divergences) to their"
+                + " drop-rate thresholds; trains MagNet's autoencoders (epochs=10) or reuses"
+                + " dir=PATH", false, MagNetDetection.Settings::of, MagNetDetection::fit,
+                MagNetDetection::load);
+        register(NaturalSceneStatistics.NAME, "Kherchouche et al. 2020: RBF-SVM on BRISQUE"
+                + " natural-scene statistics (MSCN, GGD/AGGD fits, 2 scales), clean vs adversarial"
+                + " (c=1, gamma=scale, samples=1000 per set)", true,
+                NaturalSceneStatistics.Settings::of, NaturalSceneStatistics::fit,
+                NaturalSceneStatistics::load);
+        register(DeepNeuralRejection.NAME, "Sotgiu et al. 2020: minus the best class score of a"
+                + " combiner RBF-SVM over one-vs-rest RBF-SVMs on the last three stages' features"
+                + " (c=1, gamma=scale, samples=1000)", false,
+                DeepNeuralRejection.Settings::of, DeepNeuralRejection::fit,
+                DeepNeuralRejection::load);
     }
 
     private DetectorRegistry() {}

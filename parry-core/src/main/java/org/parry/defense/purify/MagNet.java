@@ -159,6 +159,27 @@ public final class MagNet implements AutoCloseable {
      */
     public MagNet withDivergence(Classifier classifier, ImageDataset validation,
             float... temperatures) {
+        List<MagNetDetector> added = divergenceDetectors(classifier, temperatures);
+        return joined(added, fitThresholds(added, validation, card.settings()));
+    }
+
+    /**
+     * This MagNet with the probability-divergence detectors at {@code temperatures} and the
+     * thresholds {@link #withDivergence(Classifier, ImageDataset, float...)} fitted for them, kept
+     * by a caller that saved them (this MagNet's card holds only the reconstruction detectors').
+     *
+     * @param thresholds θ per temperature, in the same order
+     */
+    public MagNet withDivergence(Classifier classifier, float[] temperatures, float[] thresholds) {
+        if (thresholds.length != temperatures.length) {
+            throw new IllegalArgumentException("magnet: " + thresholds.length + " thresholds for "
+                    + temperatures.length + " temperatures");
+        }
+        return joined(divergenceDetectors(classifier, temperatures), thresholds);
+    }
+
+    private List<MagNetDetector> divergenceDetectors(Classifier classifier,
+            float[] temperatures) {
         if (!classifier.inputShape().equals(imageShape())) {
             throw new IllegalArgumentException("magnet: classifier '" + classifier.name()
                     + "' takes images of shape " + classifier.inputShape() + ", MagNet was trained"
@@ -175,11 +196,15 @@ public final class MagNet implements AutoCloseable {
             }
             added.add(new ProbabilityDivergence(name, reformers.get(0), classifier, temperature));
         }
-        float[] fitted = fitThresholds(added, validation, card.settings());
+        return added;
+    }
+
+    private MagNet joined(List<MagNetDetector> added, float[] addedThresholds) {
         List<MagNetDetector> all = new ArrayList<>(detectors);
         all.addAll(added);
         float[] allThresholds = Arrays.copyOf(thresholds, all.size());
-        System.arraycopy(fitted, 0, allThresholds, thresholds.length, fitted.length);
+        System.arraycopy(addedThresholds, 0, allThresholds, thresholds.length,
+                addedThresholds.length);
         return new MagNet(card, reformers, second, all, allThresholds, false);
     }
 

@@ -72,13 +72,27 @@ public record ProbabilityDivergence(String name, Autoencoder autoencoder, Classi
      * @return [N] float32 divergences in [0, ln 2], in {@code a}'s manager
      */
     public static NDArray jensenShannon(NDArray a, NDArray b, float temperature) {
-        NDArray logP = a.toType(DataType.FLOAT64, false).div(temperature).logSoftmax(1);
-        NDArray logQ = b.toType(DataType.FLOAT64, false).div(temperature).logSoftmax(1);
+        return divergence(a.toType(DataType.FLOAT64, false), b.toType(DataType.FLOAT64, false),
+                temperature, SMALLEST_MEAN).toType(DataType.FLOAT32, false);
+    }
+
+    /**
+     * The same divergence in the logits' own type, inside the autograd graph (DJL's type casts
+     * cut it): the differentiable stand-in whose gradient a detector-aware attack follows, less
+     * exact than {@link #jensenShannon} near 0 in float32.
+     */
+    public static NDArray jensenShannonInGraph(NDArray a, NDArray b, float temperature) {
+        return divergence(a, b, temperature, Float.MIN_NORMAL);
+    }
+
+    private static NDArray divergence(NDArray a, NDArray b, float temperature, double smallest) {
+        NDArray logP = a.div(temperature).logSoftmax(1);
+        NDArray logQ = b.div(temperature).logSoftmax(1);
         NDArray p = logP.exp();
         NDArray q = logQ.exp();
-        NDArray logM = p.add(q).div(2).maximum(SMALLEST_MEAN).log();
+        NDArray logM = p.add(q).div(2).maximum(smallest).log();
         NDArray divergence = p.mul(logP.sub(logM)).add(q.mul(logQ.sub(logM))).sum(new int[] {1})
                 .div(2);
-        return divergence.clip(0, Math.log(2)).toType(DataType.FLOAT32, false);
+        return divergence.clip(0, Math.log(2));
     }
 }
