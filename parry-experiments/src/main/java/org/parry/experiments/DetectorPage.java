@@ -117,6 +117,10 @@ public final class DetectorPage {
                     .append(any == null ? "–" : String.format(Locale.ROOT, "%.2f ms/image",
                             any.scoreMillisPerImage())).append(" |\n");
         }
+        out.append(String.format(Locale.ROOT, "%nServing: the classifier alone takes %.3f ms per"
+                + " image; behind a guard with all %d detectors, %.3f ms (×%.1f), in batches of"
+                + " %d.%n", set.forwardMillis(), summary.detectors().size(), set.guardMillis(),
+                set.guardMillis() / set.forwardMillis(), DetectorTable.BATCH));
         out.append("\nSuccessful examples per attack: ");
         List<String> counts = new ArrayList<>();
         for (String attack : ATTACKS) {

@@ -1,5 +1,6 @@
 package org.parry.experiments;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.parry.attack.Attack;
 import org.parry.attack.AttackOptions;
@@ -23,6 +25,7 @@ import org.parry.detect.DetectionEvaluation;
 import org.parry.detect.DetectionSummary;
 import org.parry.detect.DetectorRegistry;
 import org.parry.detect.FitData;
+import org.parry.detect.Guard;
 import org.parry.io.AtomicFiles;
 import org.parry.model.BlockClassifier;
 import org.parry.model.SavedModel;
@@ -154,9 +157,12 @@ public final class DetectorTable {
                 for (Attack attack : oblivious) {
                     attacks.put(attack.name(), attack.settings());
                 }
+                double forward = millisPerImage(test, x -> model.logits(x));
+                Guard guard = new Guard(model, detectors);
+                double guarded = millisPerImage(test, guard::predict);
                 return new DetectorResults.DataSetResult(dataset, recipe.describe(),
                         accuracy(model, test), test.size(), epsilon, attacks, FIT_IMAGES,
-                        seconds, summary);
+                        seconds, forward, guarded, summary);
             } finally {
                 detectors.forEach(CalibratedDetector::close);
             }
@@ -173,6 +179,20 @@ public final class DetectorTable {
         return AttackRegistry.create(name, new AttackOptions(null, null,
                 name.equals("cw-l2") ? 100 : null, 0,
                 name.equals("cw-l2") ? Map.of("binarySteps", "5") : Map.of()));
+    }
+
+    /** Wall time per image of {@code work} over the test images, after one warm-up batch. */
+    private static double millisPerImage(ImageDataset test, Consumer<NDArray> work) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            work.accept(test.batchNumber(manager, 0, BATCH).x());
+            long start = System.nanoTime();
+            for (int b = 0; b < test.numBatches(BATCH); b++) {
+                try (NDManager step = manager.newSubManager()) {
+                    work.accept(test.batchNumber(step, b, BATCH).x());
+                }
+            }
+            return (System.nanoTime() - start) / 1e6 / test.size();
+        }
     }
 
     private static double accuracy(BlockClassifier model, ImageDataset test) {
