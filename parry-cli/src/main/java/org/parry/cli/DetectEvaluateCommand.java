@@ -36,13 +36,8 @@ final class DetectEvaluateCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
-    @Option(names = "--model", required = true, description = "The model the detectors were"
-            + " fitted for: a saved Parry model directory, a TorchScript .pt or an ONNX .onnx.")
-    Path model;
-
-    @Option(names = "--detector", required = true, description = "A fitted detector's directory"
-            + " (repeatable).")
-    List<Path> detectors = new ArrayList<>();
+    @Mixin
+    DetectorOptions fitted;
 
     @Option(names = "--attack", split = ",", defaultValue = "fgsm,pgd,cw-l2,deepfool",
             description = "The oblivious attacks (default: ${DEFAULT-VALUE}).")
@@ -95,13 +90,11 @@ final class DetectEvaluateCommand implements Callable<Integer> {
                 lambdas, DetectorAwareClassifier.DEFAULT_MARGIN, eot, 101);
         ImageDataset images = data.load(Split.parse(split));
         List<CalibratedDetector> loaded = new ArrayList<>();
-        try (Classifier classifier = Models.load(model, images.imageShape())) {
-            for (Path directory : detectors) {
-                loaded.add(CalibratedDetector.load(directory, classifier));
-            }
+        try (Classifier classifier = Models.load(fitted.model, images.imageShape())) {
+            loaded = fitted.load(classifier);
             DetectionSummary summary = new DetectionEvaluation(classifier, loaded, settings,
                     line -> System.err.println("  " + line)).run(images, oblivious, aware);
-            System.out.printf("detectors of %s on %d %s images (%s ε = %s)%n", model,
+            System.out.printf("detectors of %s on %d %s images (%s ε = %s)%n", fitted.model,
                     images.size(), images.name(), threat.id(), epsilon);
             System.out.print(summary.table());
             if (output != null) {

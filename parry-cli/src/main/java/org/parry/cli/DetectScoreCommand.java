@@ -32,13 +32,8 @@ final class DetectScoreCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
-    @Option(names = "--model", required = true, description = "The model the detectors were"
-            + " fitted for: a saved Parry model directory, a TorchScript .pt or an ONNX .onnx.")
-    Path model;
-
-    @Option(names = "--detector", required = true, description = "A fitted detector's directory"
-            + " (repeatable).")
-    List<Path> detectors = new ArrayList<>();
+    @Mixin
+    DetectorOptions fitted;
 
     @Option(names = "--npz", description = "Score the x_adv array of this .npz instead of a split.")
     Path npz;
@@ -68,10 +63,8 @@ final class DetectScoreCommand implements Callable<Integer> {
         Shape shape = adversarial == null ? images.imageShape() : new Shape(adversarial.shape()[1],
                 adversarial.shape()[2], adversarial.shape()[3]);
         List<CalibratedDetector> loaded = new ArrayList<>();
-        try (Classifier classifier = Models.load(model, shape)) {
-            for (Path directory : detectors) {
-                loaded.add(CalibratedDetector.load(directory, classifier));
-            }
+        try (Classifier classifier = Models.load(fitted.model, shape)) {
+            loaded = fitted.load(classifier);
             DetectorScores scores = npz == null
                     ? DetectorScores.of(loaded, images, data.batchSize)
                     : DetectorScores.of(loaded, adversarial.data(), shape, data.batchSize);
@@ -86,7 +79,7 @@ final class DetectScoreCommand implements Callable<Integer> {
                     100.0 * scores.flaggedByAny() / scores.size());
             if (json != null) {
                 Map<String, Object> out = new LinkedHashMap<>();
-                out.put("model", model.toString());
+                out.put("model", fitted.model.toString());
                 out.put("inputs", source);
                 out.put("detectors", scores.json());
                 JsonFile.write(json, out);

@@ -226,7 +226,9 @@ public final class DetectionEvaluation {
                 (double) cleanFlagged / n, auc, tpr5, tpr1,
                 successful == 0 ? Double.NaN : (double) flaggedSuccessful / successful,
                 (double) flaggedAll / n, n, successful, (double) guarded / testSize,
-                (double) undefended / testSize, curve, millis);
+                (double) undefended / testSize, curve, millis,
+                !mode.equals(DetectionResult.ADAPTIVE) ? "none"
+                        : detector.detector().differentiable() ? "exact" : "bpda");
     }
 
     private int[] predictions(ImageDataset test) {

@@ -25,11 +25,14 @@ package org.parry.detect;
  * @param undefendedAccuracy the classifier's accuracy under the attack, without the detector
  * @param roc the ROC curve of successful examples against clean ones, thinned for a plot
  * @param scoreMillisPerImage the detector's scoring cost per image
+ * @param gradients how the adaptive attack differentiated the detector: {@code exact}
+ *     (autograd) or {@code bpda} (a stand-in for its non-differentiable steps); {@code none} for an
+ *     oblivious attack, which does not
  */
 public record DetectionResult(String detector, String attack, String mode, float threshold,
         double cleanFpr, double auc, double tprAt5, double tprAt1, double detectionRate,
         double detectionRateAll, int attacked, int successful, double guardedAccuracy,
-        double undefendedAccuracy, Roc.Curve roc, double scoreMillisPerImage) {
+        double undefendedAccuracy, Roc.Curve roc, double scoreMillisPerImage, String gradients) {
 
     /** The two modes of crafting. */
     public static final String OBLIVIOUS = "oblivious";

@@ -38,7 +38,7 @@ final class ReportCsv {
 
     static final String DETECTION_HEADER = "detector,attack,mode,threshold,clean_fpr,auc,tpr_at5,"
             + "tpr_at1,detection_rate,detection_rate_all,attacked,successful,guarded_accuracy,"
-            + "undefended_accuracy,score_millis_per_image";
+            + "undefended_accuracy,score_millis_per_image,gradients";
 
     private ReportCsv() {}
 
@@ -144,7 +144,7 @@ final class ReportCsv {
                         Text.csv(r.detectionRate()), Text.csv(r.detectionRateAll()),
                         Integer.toString(r.attacked()), Integer.toString(r.successful()),
                         Text.csv(r.guardedAccuracy()), Text.csv(r.undefendedAccuracy()),
-                        Text.csv(r.scoreMillisPerImage())));
+                        Text.csv(r.scoreMillisPerImage()), Text.csv(r.gradients())));
                 out.write('\n');
             }
         }

@@ -163,11 +163,11 @@ class DetectionReportTest {
         assertThat(rows).hasSize(1 + 5);
         assertThat(rows.get(0)).isEqualTo(ReportCsv.DETECTION_HEADER);
         assertThat(rows.get(1)).isEqualTo("magnet,fgsm,oblivious,1.2345678,0.05,0.913,0.8125,0.625,"
-                + "0.7826,0.7,30,23,0.6875,0.15625,0.0421");
+                + "0.7826,0.7,30,23,0.6875,0.15625,0.0421,none");
         assertThat(rows.get(5)).isEqualTo("<lid>,fgsm,oblivious,1.23456E-4,0.0625,0.702,0.3125,,"
-                + "0.4348,0.3333,30,23,0.375,0.15625,1.23E-5");
+                + "0.4348,0.3333,30,23,0.375,0.15625,1.23E-5,none");
         for (String row : rows) {
-            assertThat(row.split(",", -1)).hasSize(15);
+            assertThat(row.split(",", -1)).hasSize(16);
         }
     }
 
@@ -278,7 +278,8 @@ class DetectionReportTest {
             double detectionRate, double detectionRateAll, int successful, double guarded,
             double undefended, Roc.Curve roc, double millis) {
         return new DetectionResult(detector, attack, mode, threshold, cleanFpr, auc, tprAt5, tprAt1,
-                detectionRate, detectionRateAll, 30, successful, guarded, undefended, roc, millis);
+                detectionRate, detectionRateAll, 30, successful, guarded, undefended, roc, millis,
+                mode.equals(DetectionResult.ADAPTIVE) ? "exact" : "none");
     }
 
     /** The ROC curve of {@code clean} against 30 adversarial scores shifted by {@code shift}. */

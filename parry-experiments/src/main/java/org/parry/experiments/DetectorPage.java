@@ -142,7 +142,7 @@ public final class DetectorPage {
                 continue;
             }
             out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %d of %d |"
-                    + " %s | %s | %s |%n", card.detector(), gradients(card), fixed(
+                    + " %s | %s | %s |%n", card.detector(), a.gradients(), fixed(
                     o.detectionRate()), fixed(a.detectionRate()), fixed(o.tprAt5()),
                     fixed(a.tprAt5()), a.successful(), a.attacked(),
                     percent(o.guardedAccuracy()), percent(a.guardedAccuracy()),
@@ -189,11 +189,6 @@ public final class DetectorPage {
 
     private static String percentNumber(double value) {
         return Double.isNaN(value) ? "–" : String.format(Locale.ROOT, "%.1f", 100 * value);
-    }
-
-    private static String gradients(CalibratedDetector.Card card) {
-        Object own = card.settings().get("gradients");
-        return own == null ? "autograd" : own.toString();
     }
 
     private static void claims(StringBuilder out, DetectorResults.DataSetResult set) {
