@@ -79,6 +79,9 @@ public final class DetectorRegistry {
                 + " (c=1, gamma=scale, samples=1000)", false,
                 DeepNeuralRejection.Settings::of, DeepNeuralRejection::fit,
                 DeepNeuralRejection::load);
+        register(NeuralInvariantChecking.NAME, NeuralInvariantChecking.DESCRIPTION, false,
+                NeuralInvariantChecking.Settings::of, NeuralInvariantChecking::fit,
+                NeuralInvariantChecking::load);
     }
 
     private DetectorRegistry() {}

@@ -7,8 +7,10 @@ import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * Support vector classifiers with the Gaussian (RBF) kernel, the C-SVC of Cortes and Vapnik
@@ -27,7 +29,9 @@ import java.util.Map;
  * puts x_i on its margin, else the middle of the interval the KKT conditions leave for b. Several problems on the same points (one-vs-rest over classes) share one
  * kernel matrix and are kept as one model of M outputs: the union of their support vectors
  * [S, d] and a coefficient matrix [S, M], so that {@link #decision} computes one kernel matrix per
- * batch. A problem whose points all carry one label has the constant decision ±1.
+ * batch. A problem whose points all carry one label has the constant decision ±1. The same solver
+ * and model give the ν-one-class SVM ({@link #oneClass}: all labels +1, f(x) = Σ_i α_i K(x_i, x)
+ * − ρ).
  *
  * <p>Training holds the n × n kernel matrix in memory (8n² bytes: 32 MB at n = 2000); detectors
  * subsample their fitting data accordingly. {@link #decision} is written with NDArray operations
@@ -100,26 +104,58 @@ public final class KernelSvm implements AutoCloseable {
         }
     }
 
+    /**
+     * The ν-one-class SVM of Schölkopf, Platt, Shawe-Taylor, Smola and Williamson ("Estimating the
+     * support of a high-dimensional distribution", Neural Computation 2001), in LIBSVM's scaling
+     * (scikit-learn's {@code OneClassSVM}): the dual
+     * <pre>
+     *   min_α ½ αᵀKα     subject to  0 ≤ α_i ≤ 1,  Σ_i α_i = ν n
+     * </pre>
+     * solved by the same SMO (all labels +1, C = 1, no linear term), started as LIBSVM starts it
+     * (the first ⌊νn⌋ α_i at 1, the next at νn − ⌊νn⌋), with the decision value
+     * <pre>
+     *   f(x) = Σ_i α_i K(x_i, x) − ρ
+     * </pre>
+     * negative outside the estimated support. ν bounds the fraction of training points outside
+     * (f &lt; 0) from above and the fraction of support vectors from below. One output.
+     *
+     * @param x [n, d] training points
+     * @param nu ν in (0, 1]
+     * @param gamma γ > 0
+     */
+    public static KernelSvm oneClass(NDArray x, double nu, double gamma) {
+        requireNu(nu);
+        requirePositive("gamma", gamma);
+        Gram gram = Gram.of(x, gamma);
+        int n = gram.n();
+        double[] alpha = new double[n];
+        double total = nu * n;
+        int whole = (int) Math.min(n, Math.floor(total));
+        Arrays.fill(alpha, 0, whole, 1);
+        if (whole < n) {
+            alpha[whole] = total - whole;
+        }
+        double[] y = new double[n];
+        Arrays.fill(y, 1);
+        double rho = solve(gram.matrix(), y, 1, alpha, new double[n]);
+        return model(gram, new double[][] {alpha}, new double[] {-rho}, gamma);
+    }
+
+    /** Checks ν: in (0, 1]. */
+    public static void requireNu(double nu) {
+        if (!(nu > 0 && nu <= 1)) {
+            throw new IllegalArgumentException("svm: nu must be in (0, 1], got " + nu);
+        }
+    }
+
     private static KernelSvm fit(NDArray x, List<boolean[]> problems, double c, double gamma) {
         requirePositive("C", c);
         requirePositive("gamma", gamma);
-        if (x.getShape().dimension() != 2) {
-            throw new IllegalArgumentException("svm: expected points [n, d], got "
-                    + x.getShape());
-        }
-        int n = Math.toIntExact(x.getShape().get(0));
-        double[] kernel;
-        double[] points;
-        try (NDManager scope = x.getManager().newSubManager()) {
-            scope.tempAttachAll(x);
-            NDArray values = x.toType(DataType.FLOAT64, false);
-            kernel = kernel(values, values, gamma).toDoubleArray();
-            points = values.toDoubleArray();
-        }
+        Gram gram = Gram.of(x, gamma);
+        int n = gram.n();
         int outputs = problems.size();
         double[][] alphaY = new double[outputs][];
         double[] biases = new double[outputs];
-        boolean[] support = new boolean[n];
         for (int m = 0; m < outputs; m++) {
             boolean[] positive = problems.get(m);
             if (positive.length != n) {
@@ -127,19 +163,47 @@ public final class KernelSvm implements AutoCloseable {
                         + " points");
             }
             alphaY[m] = new double[n];
-            biases[m] = solve(kernel, positive, c, alphaY[m]);
-            for (int i = 0; i < n; i++) {
-                support[i] |= alphaY[m][i] != 0;
+            biases[m] = classify(gram.matrix(), positive, c, alphaY[m]);
+        }
+        return model(gram, alphaY, biases, gamma);
+    }
+
+    /**
+     * The training points in float64 and their kernel matrix, row-major.
+     *
+     * @param points [n · d]
+     * @param matrix the kernel matrix [n · n]
+     */
+    private record Gram(int n, int d, double[] points, double[] matrix) {
+
+        static Gram of(NDArray x, double gamma) {
+            if (x.getShape().dimension() != 2) {
+                throw new IllegalArgumentException("svm: expected points [n, d], got "
+                        + x.getShape());
+            }
+            try (NDManager scope = x.getManager().newSubManager()) {
+                scope.tempAttachAll(x);
+                NDArray values = x.toType(DataType.FLOAT64, false);
+                return new Gram(Math.toIntExact(x.getShape().get(0)),
+                        Math.toIntExact(x.getShape().get(1)), values.toDoubleArray(),
+                        KernelSvm.kernel(values, values, gamma).toDoubleArray());
             }
         }
-        int[] kept = java.util.stream.IntStream.range(0, n).filter(i -> support[i]).toArray();
+    }
+
+    /** The model of the points with a non-zero coefficient in some output. */
+    private static KernelSvm model(Gram gram, double[][] alphaY, double[] biases, double gamma) {
+        int n = gram.n();
+        int d = gram.d();
+        int outputs = alphaY.length;
+        int[] kept = IntStream.range(0, n)
+                .filter(i -> Arrays.stream(alphaY).anyMatch(a -> a[i] != 0)).toArray();
         // A model without support vectors keeps one point with coefficient 0: shapes stay > 0.
         int size = Math.max(1, kept.length);
-        int d = Math.toIntExact(x.getShape().get(1));
         double[] vectors = new double[size * d];
         double[] coefficients = new double[size * outputs];
         for (int s = 0; s < kept.length; s++) {
-            System.arraycopy(points, kept[s] * d, vectors, s * d, d);
+            System.arraycopy(gram.points(), kept[s] * d, vectors, s * d, d);
             for (int m = 0; m < outputs; m++) {
                 coefficients[s * outputs + m] = alphaY[m][kept[s]];
             }
@@ -158,11 +222,12 @@ public final class KernelSvm implements AutoCloseable {
     }
 
     /**
-     * SMO on one problem: writes α_i y_i into {@code alphaY} and returns b.
+     * The C-SVC of one problem: writes α_i y_i into {@code alphaY} and returns b.
      *
      * @param kernel the n × n kernel matrix, row-major
      */
-    private static double solve(double[] kernel, boolean[] positive, double c, double[] alphaY) {
+    private static double classify(double[] kernel, boolean[] positive, double c,
+            double[] alphaY) {
         int n = positive.length;
         double[] y = new double[n];
         boolean anyPositive = false;
@@ -176,8 +241,33 @@ public final class KernelSvm implements AutoCloseable {
             return anyPositive ? 1 : -1;
         }
         double[] alpha = new double[n];
-        double[] gradient = new double[n]; // G = Qα − e
-        java.util.Arrays.fill(gradient, -1);
+        double[] linear = new double[n];
+        Arrays.fill(linear, -1);
+        double rho = solve(kernel, y, c, alpha, linear);
+        for (int t = 0; t < n; t++) {
+            alphaY[t] = alpha[t] * y[t];
+        }
+        return -rho;
+    }
+
+    /**
+     * SMO on min_α ½ αᵀQα + pᵀα subject to yᵀα = yᵀα⁰ and 0 ≤ α ≤ C, Q_ij = y_i y_j K_ij, from the
+     * feasible α⁰ in {@code alpha}, which it overwrites with the solution; returns LIBSVM's ρ.
+     *
+     * @param kernel the n × n kernel matrix, row-major
+     * @param linear p
+     */
+    private static double solve(double[] kernel, double[] y, double c, double[] alpha,
+            double[] linear) {
+        int n = y.length;
+        double[] gradient = linear.clone(); // G = Qα + p
+        for (int i = 0; i < n; i++) {
+            if (alpha[i] != 0) {
+                for (int t = 0; t < n; t++) {
+                    gradient[t] += y[t] * y[i] * kernel[i * n + t] * alpha[i];
+                }
+            }
+        }
         long limit = Math.max(10_000_000L, 100L * n);
         for (long iteration = 0; iteration < limit; iteration++) {
             // Working set: i the most violating "up" index, j by the second-order gain.
@@ -252,10 +342,7 @@ public final class KernelSvm implements AutoCloseable {
                         + y[j] * kernel[j * n + t] * deltaJ);
             }
         }
-        for (int t = 0; t < n; t++) {
-            alphaY[t] = alpha[t] * y[t];
-        }
-        return -rho(alpha, y, gradient, c);
+        return rho(alpha, y, gradient, c);
     }
 
     /** LIBSVM's ρ = −b: the mean of y_i G_i over free α_i, else the middle of its bounds. */

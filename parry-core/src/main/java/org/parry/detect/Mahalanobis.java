@@ -215,7 +215,7 @@ public final class Mahalanobis implements Detector {
     }
 
     /** A layer's features as the paper pools them: [N, C, H, W] to channel means, else flat. */
-    private static NDArray pooled(NDArray features) {
+    static NDArray pooled(NDArray features) {
         Shape shape = features.getShape();
         return shape.dimension() == 4
                 ? features.reshape(shape.get(0), shape.get(1), -1).mean(new int[] {2})
