@@ -120,7 +120,7 @@ public final class KernelSvm implements AutoCloseable {
      * (f &lt; 0) from above and the fraction of support vectors from below. One output.
      *
      * @param x [n, d] training points
-     * @param nu ν in (0, 1]
+     * @param nu ν in (0, 1)
      * @param gamma γ > 0
      */
     public static KernelSvm oneClass(NDArray x, double nu, double gamma) {
@@ -141,10 +141,13 @@ public final class KernelSvm implements AutoCloseable {
         return model(gram, new double[][] {alpha}, new double[] {-rho}, gamma);
     }
 
-    /** Checks ν: in (0, 1]. */
+    /**
+     * Checks ν: in (0, 1). At ν = 1 every α_i is at its bound 1 and no point fixes ρ (LIBSVM's ρ is
+     * then infinite).
+     */
     public static void requireNu(double nu) {
-        if (!(nu > 0 && nu <= 1)) {
-            throw new IllegalArgumentException("svm: nu must be in (0, 1], got " + nu);
+        if (!(nu > 0 && nu < 1)) {
+            throw new IllegalArgumentException("svm: nu must be in (0, 1), got " + nu);
         }
     }
 

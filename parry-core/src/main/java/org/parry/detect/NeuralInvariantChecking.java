@@ -70,7 +70,7 @@ public final class NeuralInvariantChecking implements Detector {
      * The detector's settings.
      *
      * @param layers the layers, as {@link FeatureSource#resolve} reads them
-     * @param nu ν of every one-class SVM, in (0, 1]
+     * @param nu ν of every one-class SVM, in (0, 1)
      * @param c C of the one-vs-rest SVMs D_ℓ
      * @param samples how many clean images to fit on, at least 4 (half per stage)
      * @param flat the largest number of values per image a layer is read flat with

@@ -289,9 +289,9 @@ class KernelSvmTest {
             assertThatThrownBy(() -> KernelSvm.binary(x, new boolean[] {true, false}, 1, -1))
                     .hasMessage("svm: gamma must be > 0, got -1.0");
             assertThatThrownBy(() -> KernelSvm.oneClass(x, 0, 1))
-                    .hasMessage("svm: nu must be in (0, 1], got 0.0");
-            assertThatThrownBy(() -> KernelSvm.oneClass(x, 1.5, 1))
-                    .hasMessage("svm: nu must be in (0, 1], got 1.5");
+                    .hasMessage("svm: nu must be in (0, 1), got 0.0");
+            assertThatThrownBy(() -> KernelSvm.oneClass(x, 1, 1))
+                    .hasMessage("svm: nu must be in (0, 1), got 1.0");
             try (KernelSvm one = KernelSvm.binary(x, new boolean[] {true, true}, 1, 1)) {
                 assertThat(one.decision(x).toDoubleArray()).as("one class: constant +1")
                         .containsExactly(1, 1);

@@ -88,7 +88,7 @@ class NeuralInvariantCheckingTest {
     void badSettingsAndModelsAreRefusedInOneLine() {
         FitData fit = TinyDetectionTask.cleanFit(0);
         assertThatThrownBy(() -> DetectorRegistry.fit(NeuralInvariantChecking.NAME, fit,
-                Map.of("nu", "0"))).hasMessage("svm: nu must be in (0, 1], got 0.0");
+                Map.of("nu", "0"))).hasMessage("svm: nu must be in (0, 1), got 0.0");
         assertThatThrownBy(() -> DetectorRegistry.fit(NeuralInvariantChecking.NAME, fit,
                 Map.of("c", "-1"))).hasMessage("svm: C must be > 0, got -1.0");
         assertThatThrownBy(() -> DetectorRegistry.fit(NeuralInvariantChecking.NAME, fit,
