@@ -229,6 +229,8 @@ public final class KernelDensityUncertainty implements Detector {
      */
     public static NDArray logDensity(NDArray features, NDArray classes, NDArray points,
             NDArray pointClasses, int numClasses, float bandwidth) {
+        pointClasses = pointClasses.duplicate(); // in the caller's manager, not the detector's
+        pointClasses.attach(features.getManager());
         NDArray kernel = PairwiseDistances.squared(features, points)
                 .mul(-1f / (2 * bandwidth * bandwidth));
         NDArray same = classes.expandDims(1).eq(pointClasses.expandDims(0));

@@ -395,11 +395,22 @@ public final class KernelSvm implements AutoCloseable {
         try (NDManager scope = caller.newSubManager()) {
             scope.tempAttachAll(x);
             DataType type = x.getDataType();
-            NDArray values = kernel(x, vectors.toType(type, false), gamma)
-                    .matMul(coefficients.toType(type, false)).add(bias.toType(type, false));
+            NDArray values = kernel(x, in(vectors, type, scope), gamma)
+                    .matMul(in(coefficients, type, scope)).add(in(bias, type, scope));
             values.attach(caller);
             return values;
         }
+    }
+
+    /**
+     * A copy of one of the SVM's arrays in {@code type}, in {@code scope}: an operation's result
+     * lives in its first operand's manager, so a cast or kernel of the SVM's own arrays would
+     * otherwise pile up in the SVM's manager at every call.
+     */
+    private static NDArray in(NDArray array, DataType type, NDManager scope) {
+        NDArray copy = array.toType(type, true);
+        copy.attach(scope);
+        return copy;
     }
 
     /** M, the number of outputs. */

@@ -224,7 +224,7 @@ public final class Mahalanobis implements Detector {
 
     /** [N, K]: D_{ℓ,c} for pooled features f of layer l. */
     private NDArray classDistances(int l, NDArray f) {
-        NDArray diff = f.expandDims(1).sub(means.get(l).expandDims(0));
+        NDArray diff = f.expandDims(1).sub(means.get(l)); // [N, 1, D] − [K, D] → [N, K, D]
         return diff.matMul(precisions.get(l)).mul(diff).sum(new int[] {2});
     }
 

@@ -32,7 +32,12 @@ final class PairwiseDistances {
         NDArray left = points.expandDims(1);
         NDList blocks = new NDList();
         for (long from = 0; from < m; from += chunk) {
+            // a slice of a detector's own array lives in its manager: move it to the caller's
             NDArray block = reference.get(new NDIndex(from + ":" + Math.min(m, from + chunk)));
+            if (block == reference) {
+                block = reference.duplicate();
+            }
+            block.attach(points.getManager());
             blocks.add(left.sub(block.expandDims(0)).square().sum(new int[] {2}));
         }
         return blocks.size() == 1 ? blocks.singletonOrThrow() : NDArrays.concat(blocks, 1);
