@@ -66,7 +66,7 @@ public final class DetectorRegistry {
                 FeatureSqueezing::load);
         register(MagNetDetection.NAME, "Meng and Chen 2017: largest ratio of MagNet's"
                 + " reconstruction errors (and temperatures=T,... divergences) to their"
-                + " drop-rate thresholds; trains MagNet's autoencoders (epochs=10) or reuses"
+                + " drop-rate thresholds; trains MagNet's autoencoders (epochs=100, the paper's) or reuses"
                 + " dir=PATH", false, MagNetDetection.Settings::of, MagNetDetection::fit,
                 MagNetDetection::load);
         register(NaturalSceneStatistics.NAME, "Kherchouche et al. 2020: RBF-SVM on BRISQUE"

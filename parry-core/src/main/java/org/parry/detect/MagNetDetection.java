@@ -39,9 +39,11 @@ import org.parry.train.TrainingListener;
  * data 0, like the identity autoencoder's) is taken as the smallest normal float.
  *
  * <p>Fitting trains MagNet ({@link MagNet#train}) on the clean images, a fraction {@code
- * validation} of them held out for the thresholds, with small CPU settings ({@code epochs},
- * {@code batchSize}, {@code learningRate}, {@code noise}, {@code dropRate}; the authors train 100
- * epochs, here 10 by default) and the fit's seed; or {@code dir=PATH} reuses a saved MagNet and its
+ * validation} of them held out for the thresholds, with the authors' settings ({@code
+ * epochs}=100, {@code batchSize}=256, {@code learningRate}, {@code noise}=0.1, {@code dropRate})
+ * and the fit's seed (at 10 epochs on 5,000 MNIST images the autoencoders still reproduce little
+ * more than the mean image, and adversarial examples then score below clean ones: measured,
+ * AUC 0.002 against FGSM); or {@code dir=PATH} reuses a saved MagNet and its
  * thresholds. {@code temperatures=10,40} adds the divergence detectors (the paper's CIFAR-10
  * defense), their thresholds fitted on the held-out images. The detector's directory holds the
  * MagNet ({@link MagNet#save}) and, through {@link DetectorArrays}, every θ_d. The reconstruction
@@ -105,7 +107,7 @@ public final class MagNetDetection implements Detector {
             String temperatures = options.getString("temperatures", "");
             parseTemperatures(temperatures);
             return new Settings(dir, temperatures, options.getFloat("validation", 0.1f),
-                    options.getInt("epochs", 10), options.getInt("batchSize", 256),
+                    options.getInt("epochs", 100), options.getInt("batchSize", 256),
                     options.getFloat("learningRate", 1e-3f), options.getFloat("noise", 0.1f),
                     options.getFloat("dropRate", 0.001f));
         }

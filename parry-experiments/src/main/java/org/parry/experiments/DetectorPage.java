@@ -90,9 +90,9 @@ public final class DetectorPage {
         out.append("## ").append(set.dataset()).append("\n\n");
         out.append(String.format(Locale.ROOT, "Classifier: %s, test accuracy %s on the first %d"
                 + " test images (%d of them attacked). FGSM and PGD-20 at L∞ ε = %s;"
-                + " C&W-L2 (5 binary steps × 100 iterations) and DeepFool (L2) are minimum-norm."
-                + " Evaluation: %.0f s on 2 cores.%n%n", set.model(), percent(set.cleanAccuracy()),
-                set.testImages(), summary.cleanImages(), set.epsilon(), set.seconds()));
+                + " C&W-L2 (5 binary steps × 100 iterations) and DeepFool (L2) are minimum-norm.%n%n",
+                set.model(), percent(set.cleanAccuracy()), set.testImages(),
+                summary.cleanImages(), set.epsilon()));
         out.append("### Oblivious attacks: AUC / TPR at 5% FPR / DR\n\n");
         out.append("| detector |");
         for (String attack : ATTACKS) {
@@ -221,8 +221,8 @@ public final class DetectorPage {
             if (f != null && c != null) {
                 double drop = f.auc() - c.auc();
                 out.append(String.format(Locale.ROOT, "- %s, fit on FGSM, loses ≥ 0.1 AUC on"
-                        + " C&W: %s → %s (−%s) — %s.%n", card.detector(), fixed(f.auc()),
-                        fixed(c.auc()), fixed(drop), drop >= 0.1 ? "holds" : "does not hold"));
+                        + " C&W: %s → %s (%+.3f) — %s.%n", card.detector(), fixed(f.auc()),
+                        fixed(c.auc()), -drop, drop >= 0.1 ? "holds" : "does not hold"));
             }
         }
         List<String> evaded = new ArrayList<>();

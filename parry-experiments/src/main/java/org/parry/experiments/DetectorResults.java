@@ -29,14 +29,13 @@ public record DetectorResults(Map<String, DataSetResult> sets) {
      * @param epsilon the L∞ budget of FGSM and PGD (C&amp;W-L2 and DeepFool are minimum-norm)
      * @param attacks each attack's settings, by name
      * @param fitImages clean training images the detectors were fitted on
-     * @param seconds the evaluation's wall time (fits excluded)
      * @param forwardMillis the classifier's time per test image, batches of 100
      * @param guardMillis a {@link org.parry.detect.Guard} with every detector, per test image
      * @param summary every detector against every attack
      */
     public record DataSetResult(String dataset, String model, double cleanAccuracy, int testImages,
             float epsilon, Map<String, Map<String, Object>> attacks, int fitImages,
-            double seconds, double forwardMillis, double guardMillis,
+            double forwardMillis, double guardMillis,
             DetectionSummary summary) {}
 
     public DetectorResults {

@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,7 @@ import org.parry.data.ImageDataset;
 import org.parry.data.Split;
 import org.parry.detect.CalibratedDetector;
 import org.parry.detect.DetectionEvaluation;
+import org.parry.detect.DetectionResult;
 import org.parry.detect.DetectionSummary;
 import org.parry.detect.DetectorRegistry;
 import org.parry.detect.FitData;
@@ -95,7 +97,7 @@ public final class DetectorTable {
                 log.println("mnist: skipped (give --mnist DIR with the original MNIST files)");
                 continue;
             }
-            results = results.with(measure(dataset));
+            results = results.with(measure(dataset, results.sets().get(dataset)));
             results.write(resultsFile);
             AtomicFiles.writeString(arguments.out(), DetectorPage.render(results, COMMAND));
             log.println("wrote " + arguments.out());
@@ -103,7 +105,13 @@ public final class DetectorTable {
         AtomicFiles.writeString(arguments.out(), DetectorPage.render(results, COMMAND));
     }
 
-    private DetectorResults.DataSetResult measure(String dataset) throws IOException {
+    /**
+     * Measures one data set; a detector whose fitted card and whose attacks are those of {@code
+     * previous} keeps its numbers from there, so that a change to one detector re-measures only
+     * that one.
+     */
+    private DetectorResults.DataSetResult measure(String dataset,
+            DetectorResults.DataSetResult previous) throws IOException {
         Path data = dataset.equals("mnist") ? arguments.mnist() : null;
         Path work = arguments.work().resolve(dataset);
         TrainingRecipe recipe = new TrainingRecipe("small-cnn",
@@ -147,26 +155,63 @@ public final class DetectorTable {
                 List<Attack> oblivious = List.of(attack("fgsm", epsilon), attack("pgd", epsilon),
                         minimumNorm("cw-l2"), minimumNorm("deepfool"));
                 List<Attack> adaptive = List.of(attack("pgd", epsilon));
-                long start = System.nanoTime();
-                DetectionSummary summary = new DetectionEvaluation(model, detectors,
-                        DetectionEvaluation.Settings.defaults(),
-                        line -> log.println(dataset + ": " + line)).run(test, oblivious,
-                        adaptive);
-                double seconds = (System.nanoTime() - start) / 1e9;
                 Map<String, Map<String, Object>> attacks = new LinkedHashMap<>();
                 for (Attack attack : oblivious) {
                     attacks.put(attack.name(), attack.settings());
                 }
+                List<DetectionResult> kept = new ArrayList<>();
+                List<CalibratedDetector> todo = new ArrayList<>();
+                for (CalibratedDetector detector : detectors) {
+                    List<DetectionResult> reused = reusable(previous, detector.card(),
+                            test.size(), epsilon, attacks);
+                    kept.addAll(reused);
+                    if (reused.isEmpty()) {
+                        todo.add(detector);
+                    } else {
+                        log.println(dataset + ": " + detector.card().detector()
+                                + ": numbers kept from the previous run");
+                    }
+                }
+                int cleanImages = previous == null ? 0 : previous.summary().cleanImages();
+                if (!todo.isEmpty()) {
+                    DetectionSummary fresh = new DetectionEvaluation(model, todo,
+                            DetectionEvaluation.Settings.defaults(),
+                            line -> log.println(dataset + ": " + line)).run(test, oblivious,
+                            adaptive);
+                    kept.addAll(fresh.results());
+                    cleanImages = fresh.cleanImages();
+                }
+                List<String> order = detectors.stream().map(d -> d.card().detector()).toList();
+                kept.sort(Comparator.comparingInt(r -> order.indexOf(r.detector())));
+                DetectionSummary summary = new DetectionSummary(FPR, cleanImages,
+                        detectors.stream().map(CalibratedDetector::card).toList(), kept);
                 double forward = millisPerImage(test, x -> model.logits(x));
                 Guard guard = new Guard(model, detectors);
                 double guarded = millisPerImage(test, guard::predict);
                 return new DetectorResults.DataSetResult(dataset, recipe.describe(),
                         accuracy(model, test), test.size(), epsilon, attacks, FIT_IMAGES,
-                        seconds, forward, guarded, summary);
+                        forward, guarded, summary);
             } finally {
                 detectors.forEach(CalibratedDetector::close);
             }
         }
+    }
+
+    /** The previous numbers of a detector fitted as {@code card}, on the same test and attacks. */
+    private static List<DetectionResult> reusable(DetectorResults.DataSetResult previous,
+            CalibratedDetector.Card card, int testImages, float epsilon,
+            Map<String, Map<String, Object>> attacks) throws IOException {
+        if (previous == null || previous.testImages() != testImages
+                || previous.epsilon() != epsilon
+                || !SavedModel.json().writeValueAsString(previous.attacks())
+                        .equals(SavedModel.json().writeValueAsString(attacks))) {
+            return List.of();
+        }
+        boolean same = previous.summary().detectors().stream().anyMatch(c ->
+                c.detector().equals(card.detector()) && c.createdAt().equals(card.createdAt())
+                        && c.threshold() == card.threshold());
+        return same ? previous.summary().results().stream()
+                .filter(r -> r.detector().equals(card.detector())).toList() : List.of();
     }
 
     private static Attack attack(String name, float epsilon) {

@@ -40,7 +40,7 @@ class DetectorPageTest {
                 List.of(card("lid", List.of("fgsm"))), results);
         DetectorResults set = new DetectorResults(Map.of()).with(new DetectorResults
                 .DataSetResult("mnist", "standard small-cnn", 0.99, 100, 0.25f, Map.of(), 5000,
-                10, 0.2, 1.0, summary));
+                0.2, 1.0, summary));
 
         String page = DetectorPage.render(set, "./detector-table");
 
@@ -53,7 +53,7 @@ class DetectorPageTest {
                 .contains("behind a guard with all 1 detectors, 1.000 ms (×5.0)")
                 .contains("- Large-ε FGSM and PGD have AUC > 0.9 for most detectors: 1 of 1 —"
                         + " holds.")
-                .contains("- lid, fit on FGSM, loses ≥ 0.1 AUC on C&W: 0.950 → 0.700 (−0.250) —"
+                .contains("- lid, fit on FGSM, loses ≥ 0.1 AUC on C&W: 0.950 → 0.700 (-0.250) —"
                         + " holds.")
                 .contains("cuts TPR at 5% FPR below 0.2: below for lid 0.100; not for none.");
     }
