@@ -119,7 +119,8 @@ public final class DetectorPage {
         }
         out.append(String.format(Locale.ROOT, "%nServing: the classifier alone takes %.3f ms per"
                 + " image; behind a guard with all %d detectors, %.3f ms (×%.1f), in batches of"
-                + " %d.%n", set.forwardMillis(), summary.detectors().size(), set.guardMillis(),
+                + " %d (medians of three passes over the test images).%n", set.forwardMillis(),
+                summary.detectors().size(), set.guardMillis(),
                 set.guardMillis() / set.forwardMillis(), DetectorTable.BATCH));
         out.append("\nSuccessful examples per attack: ");
         List<String> counts = new ArrayList<>();

@@ -29,8 +29,10 @@ public record DetectorResults(Map<String, DataSetResult> sets) {
      * @param epsilon the L∞ budget of FGSM and PGD (C&amp;W-L2 and DeepFool are minimum-norm)
      * @param attacks each attack's settings, by name
      * @param fitImages clean training images the detectors were fitted on
-     * @param forwardMillis the classifier's time per test image, batches of 100
-     * @param guardMillis a {@link org.parry.detect.Guard} with every detector, per test image
+     * @param forwardMillis the classifier's time per test image, batches of 100 (the median of
+     *     three passes over the test images)
+     * @param guardMillis a {@link org.parry.detect.Guard} with every detector, per test image,
+     *     measured the same way
      * @param summary every detector against every attack
      */
     public record DataSetResult(String dataset, String model, double cleanAccuracy, int testImages,

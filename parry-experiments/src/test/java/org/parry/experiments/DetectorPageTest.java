@@ -50,7 +50,7 @@ class DetectorPageTest {
                         + " 20.0% | 10.0% |")
                 .contains("| lid | 77.1 → 75.0 | 75.0 → 75.0 | 64.4 → 75.0 | 93.3 → 75.0 |"
                         + " 0.07 → 4.0 |")
-                .contains("behind a guard with all 1 detectors, 1.000 ms (×5.0)")
+                .contains("behind a guard with all 1 detectors, 1.000 ms (×5.0), in batches of 100 (medians")
                 .contains("- Large-ε FGSM and PGD have AUC > 0.9 for most detectors: 1 of 1 —"
                         + " holds.")
                 .contains("- lid, fit on FGSM, loses ≥ 0.1 AUC on C&W: 0.950 → 0.700 (-0.250) —"
