@@ -292,13 +292,7 @@ public final class KernelDensityUncertainty implements Detector {
 
     @Override
     public NDArray scores(NDArray x) {
-        NDManager caller = x.getManager();
-        try (NDManager scope = caller.newSubManager()) {
-            scope.tempAttachAll(x);
-            NDArray scores = regression.logits(features(x));
-            scores.attach(caller);
-            return scores;
-        }
+        return Scopes.within(x, input -> regression.logits(features(input)));
     }
 
     @Override

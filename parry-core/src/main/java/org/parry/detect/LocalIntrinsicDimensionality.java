@@ -202,13 +202,7 @@ public final class LocalIntrinsicDimensionality implements Detector {
 
     @Override
     public NDArray scores(NDArray x) {
-        NDManager caller = x.getManager();
-        try (NDManager scope = caller.newSubManager()) {
-            scope.tempAttachAll(x);
-            NDArray scores = regression.logits(lids(x));
-            scores.attach(caller);
-            return scores;
-        }
+        return Scopes.within(x, input -> regression.logits(lids(input)));
     }
 
     @Override

@@ -299,15 +299,11 @@ public final class Mahalanobis implements Detector {
     }
 
     private NDArray score(NDArray x, boolean inCollector) {
-        NDManager caller = x.getManager();
-        try (NDManager scope = caller.newSubManager()) {
-            scope.tempAttachAll(x);
-            NDArray distances = distances(x, inCollector);
-            NDArray scores = regression != null ? regression.logits(distances.neg())
+        return Scopes.within(x, input -> {
+            NDArray distances = distances(input, inCollector);
+            return regression != null ? regression.logits(distances.neg())
                     : distances.get(new NDIndex(":, " + (layers.size() - 1)));
-            scores.attach(caller);
-            return scores;
-        }
+        });
     }
 
     @Override

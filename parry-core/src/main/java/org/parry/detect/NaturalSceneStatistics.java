@@ -376,21 +376,17 @@ public final class NaturalSceneStatistics implements Detector {
 
     @Override
     public NDArray scores(NDArray x) {
-        NDManager caller = x.getManager();
-        try (NDManager scope = caller.newSubManager()) {
-            scope.tempAttachAll(x);
-            NDArray features = features(x, bounds);
+        return Scopes.within(x, input -> {
+            NDArray features = features(input, bounds);
             DataType type = features.getDataType();
             // casts of the detector's own arrays in this scope, not in the detector's manager
             NDArray center = mean.toType(type, true);
             NDArray spread = scale.toType(type, true);
-            center.attach(scope);
-            spread.attach(scope);
-            NDArray scores = svm.decision(features.sub(center).div(spread)).get(":, 0")
+            center.attach(input.getManager());
+            spread.attach(input.getManager());
+            return svm.decision(features.sub(center).div(spread)).get(":, 0")
                     .toType(DataType.FLOAT32, false);
-            scores.attach(caller);
-            return scores;
-        }
+        });
     }
 
     @Override

@@ -326,14 +326,8 @@ public final class NeuralInvariantChecking implements Detector {
 
     @Override
     public NDArray scores(NDArray x) {
-        NDManager caller = x.getManager();
-        try (NDManager scope = caller.newSubManager()) {
-            scope.tempAttachAll(x);
-            NDArray standard = invariants(x).sub(center).div(scale);
-            NDArray scores = combiner.decision(standard).reshape(-1).neg();
-            scores.attach(caller);
-            return scores;
-        }
+        return Scopes.within(x, input -> combiner.decision(invariants(input).sub(center)
+                .div(scale)).reshape(-1).neg());
     }
 
     @Override
