@@ -3,10 +3,8 @@ package org.parry.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.parry.attack.Attack;
-import org.parry.attack.AttackOptions;
 import org.parry.attack.AttackRegistry;
 import org.parry.data.ImageDataset;
 import org.parry.data.Split;
@@ -58,7 +56,8 @@ final class DetectEvaluateCommand implements Callable<Integer> {
 
     @Option(names = "--lambda", split = ",", defaultValue = "0.1,1,10", description = "The"
             + " adaptive attack's weights of the detector's hinge, tried in order; per image the"
-            + " first that evades is kept (default: ${DEFAULT-VALUE}).")
+            + " first that evades is kept, else the first that fools the model (default:"
+            + " ${DEFAULT-VALUE}).")
     List<Float> lambdas;
 
     @Option(names = "--eot", defaultValue = "1", description = "Draws of a randomized"
@@ -110,8 +109,7 @@ final class DetectEvaluateCommand implements Callable<Integer> {
     private List<Attack> attacks(List<String> names, Norm threat) {
         List<Attack> list = new ArrayList<>();
         for (String name : names) {
-            list.add(AttackRegistry.create(name, new AttackOptions(threat, epsilon, null,
-                    data.seed, Map.of())));
+            list.add(AttackRegistry.createForThreat(name, threat, epsilon, data.seed));
         }
         return list;
     }

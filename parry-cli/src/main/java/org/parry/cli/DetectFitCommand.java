@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 import org.parry.attack.Attack;
-import org.parry.attack.AttackOptions;
 import org.parry.attack.AttackRegistry;
 import org.parry.data.ImageDataset;
 import org.parry.data.Split;
@@ -110,8 +109,8 @@ final class DetectFitCommand implements Callable<Integer> {
         try (Classifier classifier = Models.load(model, train.imageShape())) {
             List<Attack> attacks = new ArrayList<>();
             for (String name : trainAttacks) {
-                attacks.add(AttackRegistry.create(name, new AttackOptions(Norm.parse(norm),
-                        epsilon, null, data.seed, Map.of())));
+                attacks.add(AttackRegistry.createForThreat(name, Norm.parse(norm), epsilon,
+                        data.seed));
             }
             FitData fit = attacks.isEmpty() ? FitData.clean(classifier, fitting, data.seed)
                     : FitData.withAttacks(classifier, fitting, attacks, attackedImages,

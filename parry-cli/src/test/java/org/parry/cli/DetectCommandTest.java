@@ -8,6 +8,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Arrays;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -139,7 +140,7 @@ class DetectCommandTest {
         assertThat(fit.exitCode()).as(fit.err()).isZero();
         Run evaluate = CliTest.parry("detect", "evaluate", "--model", cnn, "--dataset", "mnist",
                 "--data-dir", fixtures.toString(), "--detector", fitted.toString(), "--attack",
-                "fgsm", "--adaptive", "pgd", "--eps", "0.2", "--out", dir.resolve("out")
+                "fgsm,deepfool", "--adaptive", "pgd", "--eps", "0.2", "--out", dir.resolve("out")
                 .toString());
         assertThat(evaluate.exitCode()).as(evaluate.err()).isZero();
         assertThat(Files.exists(dir.resolve("out").resolve("detection.json"))).isTrue();
@@ -177,6 +178,39 @@ class DetectCommandTest {
                 "synthetic", "--detector", "lid", "--fit-images", "100", "--validation-images",
                 "100", "--out", dir.resolve("lid").toString()), "lid is a supervised detector",
                 "--train-attack");
+    }
+
+    @Test
+    void aQueryOnlyOnnxModelGetsOutputDetectorsAndClearErrorsForTheRest(@TempDir Path dir)
+            throws IOException, URISyntaxException {
+        Path fixtures = Paths.get(DetectCommandTest.class.getResource("/torchscript/expected.json")
+                .toURI()).getParent();
+        String onnx = Paths.get(DetectCommandTest.class.getResource("/onnx/plain_cnn.onnx")
+                .toURI()).toString();
+        String[] data = {"--dataset", "mnist", "--data-dir", fixtures.toString()};
+        Path fitted = dir.resolve("onnx-softmax");
+        Run fit = CliTest.parry(concat(new String[] {"detect", "fit", "--model", onnx, "--split",
+            "test", "--detector", "max-softmax", "--fit-images", "50", "--validation-images",
+            "50", "--out", fitted.toString()}, data));
+        assertThat(fit.exitCode()).as(fit.err()).isZero();
+        Run score = CliTest.parry(concat(new String[] {"detect", "score", "--model", onnx,
+            "--detector", fitted.toString()}, data));
+        assertThat(score.exitCode()).as(score.err()).isZero();
+        assertThat(score.out()).contains("100 inputs of");
+        // no gradients: the detector-aware attack and the feature detectors say so in one line
+        assertClearError(CliTest.parry(concat(new String[] {"detect", "evaluate", "--model", onnx,
+            "--detector", fitted.toString(), "--attack", "square", "--adaptive", "pgd"}, data)),
+                "needs gradients", "query-only");
+        assertClearError(CliTest.parry(concat(new String[] {"detect", "fit", "--model", onnx,
+            "--split", "test", "--detector", "mahalanobis", "--fit-images", "50",
+            "--validation-images", "50", "--out", dir.resolve("m").toString()}, data)),
+                "plain_cnn.onnx");
+    }
+
+    private static String[] concat(String[] first, String[] second) {
+        String[] all = Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, all, first.length, second.length);
+        return all;
     }
 
     @Test

@@ -245,6 +245,20 @@ public final class AttackRegistry {
         return attack;
     }
 
+    /**
+     * The attack {@code name} for a threat model (norm, ε), with its defaults: at ε when it takes
+     * one, and as a minimum-norm attack in its own norm when it does not (C&amp;W, DeepFool), so
+     * that one list of attacks can mix both kinds.
+     */
+    public static Attack createForThreat(String name, Norm norm, float epsilon, long seed) {
+        AttackOptions probe = new AttackOptions(norm, epsilon, null, seed, Map.of());
+        probe.attackName(name);
+        entry(name).factory().apply(probe);
+        return probe.epsilonUnread()
+                ? create(name, new AttackOptions(null, null, null, seed, Map.of()))
+                : create(name, new AttackOptions(norm, epsilon, null, seed, Map.of()));
+    }
+
     private static Entry entry(String name) {
         Entry entry = ATTACKS.get(name);
         if (entry == null) {

@@ -23,8 +23,8 @@ import org.parry.model.Classifier;
  *       above the detector's own threshold θ, fitted beforehand on clean validation images.
  *   <li>Adaptive: each adaptive attack runs on {@link DetectorAwareClassifier} (f and D as one
  *       (K+1)-class model, success = misclassified and not flagged) for every λ of the settings;
- *       per image the first λ that succeeds is kept, as C&amp;W's search over its constant keeps
- *       the best.
+ *       per image the first λ that succeeds is kept, else the first that fools the classifier,
+ *       as C&amp;W's search over its constant keeps the best.
  *   <li>Guarded accuracy, over all test images: correct and not flagged when clean, and, when
  *       attacked, still correct or flagged.
  * </ol>
@@ -139,10 +139,14 @@ public final class DetectionEvaluation {
                 cards, results);
     }
 
-    /** The adaptive attack at each λ; per image the first λ that evades, else the last λ's. */
+    /**
+     * The adaptive attack at each λ. Per image the best outcome is kept: the first λ that evades
+     * (misclassified and not flagged), else the first that fools the classifier (and is flagged),
+     * else the last λ's example.
+     */
     private AdversarialSet adaptive(ImageDataset correct, Attack attack, CalibratedDetector detector) {
         AdversarialSet kept = null;
-        boolean[] evaded = new boolean[correct.size()];
+        int[] outcome = new int[correct.size()]; // 0 neither, 1 fooled but flagged, 2 evaded
         int imageSize = (int) correct.imageShape().size();
         for (float lambda : settings.lambdas()) {
             DetectorAwareClassifier aware = new DetectorAwareClassifier(model, detector, lambda,
@@ -153,14 +157,14 @@ public final class DetectionEvaluation {
             if (kept == null) {
                 kept = crafted;
             }
-            for (int i = 0; i < evaded.length; i++) {
-                if (evaded[i]) {
-                    continue;
+            for (int i = 0; i < outcome.length; i++) {
+                int now = !crafted.fooled()[i] ? 0 : flags[i] ? 1 : 2;
+                if (now > outcome[i] || now == 0 && outcome[i] == 0) {
+                    System.arraycopy(crafted.pixels(), i * imageSize, kept.pixels(),
+                            i * imageSize, imageSize);
+                    kept.fooled()[i] = crafted.fooled()[i];
+                    outcome[i] = now;
                 }
-                System.arraycopy(crafted.pixels(), i * imageSize, kept.pixels(),
-                        i * imageSize, imageSize);
-                kept.fooled()[i] = crafted.fooled()[i];
-                evaded[i] = crafted.fooled()[i] && !flags[i];
             }
         }
         return kept;

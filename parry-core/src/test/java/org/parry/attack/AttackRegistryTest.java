@@ -25,6 +25,19 @@ class AttackRegistryTest {
     }
 
     @Test
+    void aThreatModelGivesBoundedAttacksItsBudgetAndMinimumNormOnesTheirOwnNorm() {
+        Attack pgd = AttackRegistry.createForThreat("pgd", Norm.LINF, 0.1f, 0);
+        assertThat(pgd.settings()).containsEntry("norm", "linf");
+        assertThat(((Number) pgd.settings().get("epsilon")).floatValue()).isEqualTo(0.1f);
+        Attack cw = AttackRegistry.createForThreat("cw-l2", Norm.LINF, 0.1f, 0);
+        assertThat(cw.settings()).doesNotContainKey("epsilon");
+        assertThat(cw.settings()).isEqualTo(AttackRegistry.create("cw-l2",
+                new AttackOptions(null, null, null, 0, Map.of())).settings());
+        assertThatThrownBy(() -> AttackRegistry.createForThreat("nope", Norm.LINF, 0.1f, 0))
+                .hasMessageStartingWith("unknown attack 'nope'");
+    }
+
+    @Test
     void anEpsilonForAMinimumNormAttackIsAnError() {
         assertThatThrownBy(() -> create("deepfool", null, 0.1f, null))
                 .isInstanceOf(IllegalArgumentException.class)

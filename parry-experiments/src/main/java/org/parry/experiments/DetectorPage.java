@@ -62,7 +62,8 @@ public final class DetectorPage {
         out.append("- *oblivious*: crafted on the classifier alone; *adaptive*: PGD on the"
                 + " classifier and the detector together, C&W's (K+1)-class model with the hinge"
                 + " λ·max(0, (D(x) − θ)/σ + 0.5) for λ ∈ {0.1, 1, 10}, keeping per image the first"
-                + " λ that evades (success = misclassified and not flagged);\n");
+                + " λ that evades (success = misclassified and not flagged), else the first that"
+                + " fools the classifier;\n");
         out.append("- *guarded accuracy*: the share of all test images classified correctly and"
                 + " not flagged when clean, and still correct or flagged when attacked.\n\n");
         if (results.sets().isEmpty()) {
