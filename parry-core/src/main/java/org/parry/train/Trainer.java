@@ -312,45 +312,61 @@ public final class Trainer {
 
     private StepResult step(BlockClassifier model, List<Parameter> trainable, Optimizer optimizer,
             float rate, Batch batch, NDManager step) {
-        Block block = model.block();
-        ParameterStore store = model.parameterStore();
-        block.freezeParameters(true);
-        if (settings.noiseAugmentation()) {
-            batch = GaussianAugmentation.apply(batch);
-        }
-        PreparedBatch prepared = objective.prepare(model, batch);
-        trainable.forEach(parameter -> parameter.freeze(false));
-        StepLoss loss;
-        NDArray total;
-        try (GradientCollector collector = Backward.collector()) {
-            AuxiliaryLosses auxiliary = new AuxiliaryLosses(prepared.y());
-            loss = objective.loss(network(block, store, trainable, auxiliary,
-                    () -> Layers.of(model)), prepared);
-            total = auxiliary.total(loss.loss());
-            Backward.run(collector, total, oneDnnVerified);
-        }
+        Batch augmented = settings.noiseAugmentation() ? GaussianAugmentation.apply(batch) : batch;
         List<NDArray> weights = new ArrayList<>(trainable.size());
         for (Parameter parameter : trainable) {
             weights.add(parameter.getArray());
         }
         step.tempAttachAll(new NDList(weights));
+        StepLoss[] loss = {attempt(model, trainable, augmented)};
+        NDArray total = loss[0].loss();
+        if (!Float.isFinite(total.getFloat())) {
+            // oneDNN's intermittent non-finite outputs (ForwardCheck): the same step once more on
+            // libtorch's own kernels, its gradients from scratch; oneDNN stays off if that is finite
+            weights.forEach(weight -> JniUtils.zeroGrad((PtNDArray) weight));
+            total = ForwardCheck.retryWithoutOneDnn("the training step of model '" + model.name()
+                    + "'", ignored -> {
+                        loss[0] = attempt(model, trainable, augmented);
+                        return loss[0].loss();
+                    }, total).orElse(total);
+        }
         List<NDArray> gradients = new ArrayList<>(weights.size());
         for (NDArray weight : weights) {
             gradients.add(weight.getGradient());
         }
-        block.freezeParameters(true);
+        model.block().freezeParameters(true);
         float lossValue = total.getFloat();
         if (!Float.isFinite(lossValue)) {
             throw new IllegalStateException("training diverged: the loss is " + lossValue
                     + " at learning rate " + rate + "; lower the learning rate");
         }
-        long correct = loss.logits().argMax(1).toType(loss.labels().getDataType(), false)
-                .eq(loss.labels()).sum().getLong();
+        long correct = loss[0].logits().argMax(1).toType(loss[0].labels().getDataType(), false)
+                .eq(loss[0].labels()).sum().getLong();
         optimizer.update(weights, gradients, rate, step);
         for (NDArray weight : weights) {
             JniUtils.zeroGrad((PtNDArray) weight);
         }
         return new StepResult(lossValue, correct);
+    }
+
+    /**
+     * One forward and backward pass of the objective on a batch, the parameters' gradients
+     * accumulated and left trainable for the caller to read; returns the step's loss with the
+     * auxiliary losses in {@code loss()}.
+     */
+    private StepLoss attempt(BlockClassifier model, List<Parameter> trainable, Batch batch) {
+        Block block = model.block();
+        block.freezeParameters(true);
+        PreparedBatch prepared = objective.prepare(model, batch);
+        trainable.forEach(parameter -> parameter.freeze(false));
+        try (GradientCollector collector = Backward.collector()) {
+            AuxiliaryLosses auxiliary = new AuxiliaryLosses(prepared.y());
+            StepLoss loss = objective.loss(network(block, model.parameterStore(), trainable,
+                    auxiliary, () -> Layers.of(model)), prepared);
+            NDArray total = auxiliary.total(loss.loss());
+            Backward.run(collector, total, oneDnnVerified);
+            return new StepLoss(total, loss.logits(), loss.labels());
+        }
     }
 
     /** @param layers the model's layers, read only by an objective that edits hidden states */
